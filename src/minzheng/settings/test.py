@@ -1,0 +1,17 @@
+"""Test settings: the database comes from DATABASE_URL (SQLite in a temp file by default)."""
+
+from minzheng.settings.base import *  # noqa: F403
+from minzheng.settings.base import DATABASES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+AXES_FAILURE_LIMIT = 5
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Row triggers would stop DELETE-based test isolation (see core migration 0002).
+    AUDIT_DB_TRIGGERS = False
