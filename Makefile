@@ -9,7 +9,16 @@ DEMO_HOUSEHOLDS ?= 3000
 .PHONY: run test lint typecheck pytest bench format clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  rm -rf $(VENV); \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "python3 -m venv needs Debian's python3-venv: installing it"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv \
+	      && $(PYTHON) -m venv $(VENV); \
+	  else \
+	    echo "python3 -m venv failed: install your system's venv package (Debian: sudo apt-get install python3-venv)"; \
+	    exit 1; \
+	  fi; }
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
