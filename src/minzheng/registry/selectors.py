@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from minzheng.core.idnumbers import IdNumberError, mask_id_number, normalize_id_number
-from minzheng.core.models import AuditEvent, User
+from minzheng.core.models import AuditEvent, Region, User
 from minzheng.core.regions import prefix_q
 from minzheng.core.scope import FULL_ID_VIEWERS, OUT_OF_SCOPE, scoped
-from minzheng.registry.models import Household, Membership, Person
+from minzheng.registry.models import (
+    AssetItem,
+    Declaration,
+    Household,
+    IncomeItem,
+    Membership,
+    Person,
+)
 
 ID_FULL = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 DIGITS = re.compile(r"^\d{3,17}[Xx]?$")
@@ -136,3 +144,85 @@ def household_history(*, household: Household) -> QuerySet[AuditEvent]:
         Q(object_type="Household", object_id=str(household.pk))
         | Q(object_type="Person", object_id__in=person_ids)
     ).order_by("-at", "-id")
+
+
+# --- reads for the registry pages (lists, forms, exports) ---
+
+BANK_ACCOUNT_VISIBLE = 4
+
+
+def display_bank_account(user: User, number: str) -> str:
+    """A bank account number as this user may see it: in full for the roles that see ID
+    numbers in full, otherwise only its first and last four digits."""
+    if user.role in FULL_ID_VIEWERS or len(number) <= 2 * BANK_ACCOUNT_VISIBLE:
+        return number
+    keep = BANK_ACCOUNT_VISIBLE
+    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
+
+
+def person_get_by_id_number(*, user: User, id_number: str) -> Person | None:
+    """The person in scope with this (normalized) ID number; None when there is none in scope,
+    whether or not the number exists elsewhere."""
+    return scoped(Person.objects.all(), user).filter(id_number=id_number).first()
+
+
+def regions_in_scope(*, user: User, levels: tuple[int, ...] = (4, 5)) -> QuerySet[Region]:
+    """The user's own region and the regions beneath it at the given levels, in code order."""
+    regions = Region.objects.filter(prefix_q("code", user.scope_prefix), level__in=levels)
+    return regions.order_by("code")
+
+
+def region_names(codes: Iterable[str]) -> dict[str, str]:
+    """{code: name} for the given 12-digit codes (unknown codes are left out)."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
+
+
+def current_households_of(persons: Iterable[Person]) -> dict[int, Household]:
+    """{person id: the household the person belongs to now}, in one query."""
+    ids = [p.pk for p in persons]
+    memberships = Membership.objects.select_related("household__head").filter(
+        person_id__in=ids, valid_to__isnull=True
+    )
+    return {m.person_id: m.household for m in memberships}
+
+
+def household_member_counts(household_ids: Iterable[int]) -> dict[int, int]:
+    """{household id: number of current members}, in one query."""
+    rows = (
+        Membership.objects.filter(household_id__in=list(household_ids), valid_to__isnull=True)
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .values_list("household_id", "n")
+    )
+    return dict(rows)
+
+
+def person_memberships(*, person: Person) -> QuerySet[Membership]:
+    """Every household the person has belonged to, oldest first."""
+    return (
+        Membership.objects.select_related("household__head")
+        .filter(person=person)
+        .order_by("valid_from", "id")
+    )
+
+
+def household_declarations(*, household: Household) -> QuerySet[Declaration]:
+    """The household's declarations, newest first, with their items and the persons named."""
+    return (
+        Declaration.objects.filter(household=household)
+        .prefetch_related(
+            Prefetch("incomes", queryset=IncomeItem.objects.select_related("person")),
+            Prefetch("assets", queryset=AssetItem.objects.select_related("person")),
+        )
+        .order_by("-declared_on", "-id")
+    )
+
+
+def person_history(*, person: Person) -> QuerySet[AuditEvent]:
+    """Every audit event of the person's own record, newest first."""
+    return AuditEvent.objects.filter(object_type="Person", object_id=str(person.pk)).order_by(
+        "-at", "-id"
+    )
