@@ -139,7 +139,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "minzheng.core.api_schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "minzheng.core.api.Pagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "minzheng.core.api.exception_handler",
@@ -154,6 +154,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "minzheng.core.api_schema.add_error_responses",
+    ],
+    # Two choice sets share the field name `kind`: name their enums after the domain's classes.
+    "ENUM_NAME_OVERRIDES": {
+        "IncomeKindEnum": "minzheng.registry.models.IncomeKind",
+        "AssetKindEnum": "minzheng.registry.models.AssetKind",
+    },
+    "TAGS": [
+        {"name": "auth", "description": "访问令牌"},
+        {"name": "regions", "description": "行政区划"},
+        {"name": "persons", "description": "居民"},
+        {"name": "households", "description": "家庭、成员与经济状况申报"},
+        {"name": "users", "description": "用户账号(系统管理员)"},
+        {"name": "audit-events", "description": "审计记录(只读)"},
+    ],
 }
 
 TASKS = {
