@@ -37,9 +37,7 @@ def test_pinyin_initials_find_the_person_in_the_assistants_village(client, perso
     assert "张三" in response.content.decode()
 
 
-def test_persons_of_other_villages_never_appear_in_an_assistants_results(
-    client, personas, people
-):
+def test_persons_of_other_villages_never_appear_in_an_assistants_results(client, personas, people):
     client.force_login(personas.village_assistant)
     for q in ["zs", "张", people["zhangshan"].id_number, people["zhangsen"].id_number[-4:], ""]:
         html = client.get(URL, {"q": q}).content.decode()
@@ -66,9 +64,7 @@ def test_search_takes_a_full_id_number_its_last_digits_a_name_and_a_phone(client
         assert "李四" in client.get(URL, {"q": q}).content.decode(), q
 
 
-def test_an_assistant_sees_id_numbers_masked_and_a_township_clerk_in_full(
-    client, personas, people
-):
+def test_an_assistant_sees_id_numbers_masked_and_a_township_clerk_in_full(client, personas, people):
     number = people["zhangsan"].id_number
     client.force_login(personas.village_assistant)
     html = client.get(URL, {"q": "zs"}).content.decode()
@@ -132,9 +128,7 @@ def test_the_export_holds_the_same_filtered_list_within_scope(client, personas, 
     assert names == ["张三", "张山"]  # not 李四 (filter), not 张森 (other township)
 
 
-def test_an_assistants_export_masks_id_numbers_and_keeps_to_the_village(
-    client, personas, people
-):
+def test_an_assistants_export_masks_id_numbers_and_keeps_to_the_village(client, personas, people):
     client.force_login(personas.village_assistant)
     response = client.get(reverse("registry:person_export"))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active

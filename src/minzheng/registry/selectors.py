@@ -12,7 +12,7 @@ from django.http import Http404
 
 from minzheng.core.idnumbers import IdNumberError, mask_id_number, normalize_id_number
 from minzheng.core.models import AuditEvent, Region, User
-from minzheng.core.regions import prefix_q
+from minzheng.core.regions import code_prefix, prefix_q
 from minzheng.core.scope import FULL_ID_VIEWERS, OUT_OF_SCOPE, scoped
 from minzheng.registry.models import (
     AssetItem,
@@ -226,3 +226,12 @@ def person_history(*, person: Person) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(object_type="Person", object_id=str(person.pk)).order_by(
         "-at", "-id"
     )
+
+
+def household_filter(*, user: User, region_code: str = "", q: str = "") -> QuerySet[Household]:
+    """`household_list` narrowed to a region by the region's own prefix, so that a township
+    (341503100000) keeps its villages 341503100xxx and not every code starting 3415031."""
+    households = household_list(user=user, q=q)
+    if region_code:
+        households = households.filter(prefix_q("region_code", code_prefix(region_code)))
+    return households

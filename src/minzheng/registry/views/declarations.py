@@ -35,7 +35,10 @@ def _place_errors(
 ) -> None:
     """A service error `incomes[2].monthly_amount` goes under that field of the third filled
     income row; anything else on the declaration form."""
-    for key, messages_ in getattr(error, "error_dict", {"__all__": error.error_list}).items():
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for key, messages_ in error.error_dict.items():
         match = ITEM_KEY.match(key)
         if match and int(match[2]) < len(rows[match[1]]):
             row = rows[match[1]][int(match[2])]
