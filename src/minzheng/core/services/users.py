@@ -17,6 +17,7 @@ USERNAME_TAKEN = "用户名“{username}”已被使用"
 ROLE_UNKNOWN = "角色“{role}”不存在,可选:{choices}"
 REGION_UNKNOWN = "区划代码{code}不存在"
 ROLE_NEEDS_LEVEL = "{role}应设在{level}一级的区划"
+PASSWORD_TOO_SHORT = "密码太短,至少需要{min_length}个字符"  # noqa: S105 (a message)
 
 USER_FIELDS = ["username", "full_name", "phone", "role", "region_id", "is_active"]
 
@@ -56,6 +57,22 @@ def _check_role_region(role: str, region_code: str, actor: User | None) -> Regio
     return region
 
 
+def _check_password(password: str, user: User) -> None:
+    """Django's password validators, with their messages in Chinese: Django 5.2 changed the
+    "too short" message's msgid and its zh_Hans catalogue still has the old one, so that
+    message alone would come out in English."""
+    try:
+        validate_password(password, user)
+    except ValidationError as e:
+        messages = [
+            PASSWORD_TOO_SHORT.format(min_length=(err.params or {}).get("min_length", 8))
+            if err.code == "password_too_short"
+            else err.messages[0]
+            for err in e.error_list
+        ]
+        raise ValidationError({"password": messages}) from None
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -79,10 +96,7 @@ def user_create(
         phone=phone,
         is_staff=role == Role.SYSTEM_ADMIN,
     )
-    try:
-        validate_password(password, user)
-    except ValidationError as e:
-        raise ValidationError({"password": e.messages}) from None
+    _check_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -130,10 +144,7 @@ def user_update(*, actor: User | None, user: User, data: dict[str, Any], reason:
 def user_set_password(*, actor: User | None, user: User, password: str) -> User:
     if actor is not None and not in_scope(actor, user.region_id):
         raise ValidationError({"region": OUT_OF_SCOPE})
-    try:
-        validate_password(password, user)
-    except ValidationError as e:
-        raise ValidationError({"password": e.messages}) from None
+    _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(
