@@ -21,7 +21,7 @@ def _fresh_calendar_cache() -> Iterator[None]:
 
 
 @pytest.fixture
-def admin_client(client: Client, personas: Personas) -> Client:
+def system_admin_client(client: Client, personas: Personas) -> Client:
     """The test client logged in as the county's system administrator, who reaches the admin
     site as `user_create` would have made him: staff, not superuser."""
     personas.system_admin.is_staff = True

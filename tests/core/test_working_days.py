@@ -117,7 +117,7 @@ def test_a_deadline_running_into_an_unknown_year_raises_rather_than_guessing() -
 
 
 def test_after_an_admin_enters_2027_the_year_is_known_and_the_rows_win(
-    admin_client: Client,
+    system_admin_client: Client,
 ) -> None:
     with pytest.raises(CalendarUnknownYear):
         is_working_day(D(2027, 1, 1))  # caches the (empty) 2027 table
@@ -128,7 +128,7 @@ def test_after_an_admin_enters_2027_the_year_is_known_and_the_rows_win(
         ("2027-02-20", "workday", "春节"),  # a Saturday worked
     ]
     for date, kind, name in entries:
-        response = admin_client.post(
+        response = system_admin_client.post(
             "/admin/core/calendarday/add/", {"date": date, "kind": kind, "name": name}
         )
         assert response.status_code == 302, response.content.decode()[:2000]

@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "minzheng.core"
     label = "core"
     verbose_name = "基础"
+
+    def ready(self) -> None:
+        from minzheng.core import signals
+
+        signals.connect()

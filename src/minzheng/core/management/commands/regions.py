@@ -126,7 +126,7 @@ class Command(MinzhengCommand):
         while parent is not None:
             chain.insert(0, parent.name)
             parent = parent.parent
-        users = User.objects.filter(prefix_q("region_id", region.prefix)).count()
+        users = User.objects.filter(prefix_q("region__code", region.prefix)).count()
         self.stdout.write(f"{region.code}  {region.name}  {region.get_level_display()}")
         if chain:
             self.stdout.write(f"上级:{' > '.join(chain)}")

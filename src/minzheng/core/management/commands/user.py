@@ -111,7 +111,7 @@ class Command(MinzhengCommand):
         if len(prefix) == 12:
             prefix = code_prefix(prefix)
         users = (
-            User.objects.filter(prefix_q("region_id", prefix))
+            User.objects.filter(prefix_q("region__code", prefix))
             .select_related("region")
             .order_by("region_id", "username")
         )
