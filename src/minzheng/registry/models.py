@@ -404,3 +404,66 @@ class AssetItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value}"
+
+
+class ImportJob(models.Model):
+    """One upload of households from an Excel/CSV file, processed in the background. Its state
+    lives here so that the progress page survives a reload and the report stays available."""
+
+    class Mode(models.TextChoices):
+        STRICT = "strict", _("整体导入:有任何错误则整个文件都不导入")
+        SKIP = "skip", _("跳过有错误的家庭,导入其余家庭")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("等待处理")
+        RUNNING = "running", _("正在处理")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未导入")
+
+    class Stage(models.TextChoices):
+        WAITING = "waiting", _("等待处理")
+        CHECKING = "checking", _("读取并检查数据")
+        WRITING = "writing", _("写入数据库")
+        FINISHED = "finished", _("处理结束")
+
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("导入人")
+    )
+    # The importer's region when the job was made: who may see the job and its report.
+    region_code = models.CharField(_("导入人区划"), max_length=12, db_index=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    # Where the uploaded copy waits for the worker (under MEDIA_ROOT); emptied once processed.
+    stored_path = models.CharField(max_length=500, blank=True, editable=False)
+    mode = models.CharField(_("导入方式"), max_length=8, choices=Mode.choices)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    stage = models.CharField(_("阶段"), max_length=10, choices=Stage.choices, default=Stage.WAITING)
+    percent = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
+    households_imported = models.PositiveIntegerField(_("导入家庭数"), default=0)
+    persons_imported = models.PositiveIntegerField(_("导入人数"), default=0)
+    households_skipped = models.PositiveIntegerField(_("跳过家庭数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    # [{"row": 5, "column": "身份证号码", "reason": "..."}], the first IMPORT_REPORTED_ERRORS
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__lte=100), name="import_job_percent_0_100")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
