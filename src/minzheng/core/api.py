@@ -151,7 +151,7 @@ def region_prefix(value: str) -> str:
     if not value:
         return ""
     if not value.isdigit() or len(value) > 12:
-        raise ValidationError({"region_code": [REGION_CODE_DIGITS]})
+        raise ValidationError(REGION_CODE_DIGITS)
     if len(value) == 12:
         return code_prefix(value)
     if len(value) in (2, 4, 6, 9):
@@ -210,11 +210,14 @@ class AuditEventSerializer(serializers.Serializer[AuditEvent]):
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested serializer errors as flat keys: {"incomes": [{}, {"kind": [m]}]} becomes
-    {"incomes[1].kind": [m]}, the same keys the services use."""
+    """Nested serializer errors as flat keys: {"incomes": {1: {"kind": [m]}}} (or
+    [{}, {"kind": [m]}]) becomes {"incomes[1].kind": [m]}, the same keys the services use."""
     if isinstance(data, dict):
         out: dict[str, list[str]] = {}
         for key, value in data.items():
+            if isinstance(key, int):  # a list's items, as DRF reports them: {1: {...}}
+                out.update(_flatten(value, f"{prefix}[{key}]"))
+                continue
             name = NON_FIELD if key in (NON_FIELD_ERRORS, NON_FIELD) and not prefix else key
             out.update(_flatten(value, f"{prefix}.{name}" if prefix else str(name)))
         return out

@@ -3,7 +3,8 @@ log. Thin: parse, call a service or a scoped query, render."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, NoReturn
 
 from django.contrib.auth import authenticate
 from django.db.models import Q
@@ -11,7 +12,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,6 +35,7 @@ from minzheng.core.services.users import user_create, user_set_password, user_up
 
 LOGIN_FAILED = "用户名或密码错误"
 LOCKED_OUT = "登录失败次数过多,账号已被暂时锁定,请30分钟后再试或联系系统管理员"
+LOGIN_THROTTLED = "登录请求过于频繁,请{wait}秒后再试"
 
 UserAdmins = roles_required(USER_ADMINS, "UserAdmins")
 AuditReaders = roles_required(AUDIT_READERS, "AuditReaders")
@@ -59,6 +61,12 @@ class AuthTokenCreateApi(APIView):
         username = serializers.CharField()
         role = serializers.ChoiceField(choices=Role.choices)
         region_code = serializers.CharField()
+
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
+        seconds = max(1, math.ceil(wait or 60))
+        exc = Throttled(detail=LOGIN_THROTTLED.format(wait=seconds))
+        exc.wait = seconds  # type: ignore[attr-defined]  # for the Retry-After header
+        raise exc
 
     @extend_schema(
         summary="获取访问令牌",
