@@ -143,3 +143,13 @@ def test_the_downloaded_template_filled_with_its_example_imports(personas, tmp_p
     assert job.status == ImportJob.Status.DONE, job.errors
     assert (job.households_imported, job.persons_imported) == (1, 3)
     assert Person.objects.get(name="李秀兰").disability_grade == 3
+
+
+def test_rows_are_numbered_as_excel_shows_them_when_the_table_starts_lower(personas, tmp_path):
+    rows = table([person("H1", "户主", "张三"), person("H1", "子女", "")])
+    shifted = [[], [], *[["", *r] for r in rows]]  # header in B3
+    path = write_xlsx(tmp_path / "shifted.xlsx", shifted)
+
+    job = run_import(personas.township_clerk, path)
+
+    assert [(e["row"], e["column"]) for e in job.errors] == [(5, "姓名")]

@@ -110,24 +110,23 @@ def _open_excel(path: Path, *, zipped: bool) -> Table:
         book = CalamineWorkbook.from_path(str(path))
         names = book.sheet_names
         sheet = book.get_sheet_by_name(DATA_SHEET if DATA_SHEET in names else names[0])
-        start = sheet.start
-        rows = sheet.iter_rows()
-        header = next(rows, None)
+        # rows come from the sheet's first row on (empty leading columns are left out)
+        rows = enumerate(sheet.iter_rows(), 1)
+        header = next(((n, v) for n, v in rows if any(_text(x) for x in v)), None)
     except (CalamineError, OSError, ValueError, IndexError):
         raise ImportFileError(FILE_EXCEL_UNREADABLE) from None
-    if header is None or start is None:
+    if header is None:
         raise ImportFileError(FILE_EMPTY)
-    first_row, first_col = start
-    headers = [_text(v) for v in [""] * first_col + list(header)]
-    height = max(sheet.height - 1, 1)
+    headers = [_text(v) for v in header[1]]
+    height = max(sheet.height, 1)
     done = [0]
 
     def data() -> Iterator[Row]:
-        for i, values in enumerate(rows):
-            done[0] = i
-            yield first_row + i + 2, [""] * first_col + [_text(v) for v in values]
+        for n, values in rows:
+            done[0] = n
+            yield n, [_text(v) for v in values]
 
-    return Table(headers, _capped(data()), lambda: done[0] / height)
+    return Table(headers, _capped(data()), lambda: min(done[0] / height, 1.0))
 
 
 def _refuse_zip_bomb(path: Path) -> None:

@@ -51,13 +51,12 @@ def template_workbook(*, example_village: str = DEFAULT_EXAMPLE_VILLAGE) -> byte
     assert data is not None
     data.title = DATA_SHEET
     _header(data)
-    codes = _codes_sheet(wb)
-    _drop_downs(data, codes)
     _instructions(wb.create_sheet(INSTRUCTIONS_SHEET))
     example = wb.create_sheet(EXAMPLE_SHEET)
     _header(example)
     for row in example_rows(example_village):
         example.append(row)
+    _drop_downs(data, _codes_sheet(wb))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
