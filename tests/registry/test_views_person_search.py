@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from minzheng.core.idnumbers import mask_id_number
@@ -107,7 +108,7 @@ def test_a_row_shows_sex_age_hukou_region_and_a_link_to_the_household(client, pe
     client.force_login(personas.village_assistant)
     response = client.get(URL, {"q": "赵六"})
     row = response.context["rows"][0]
-    today = datetime.date.today()
+    today = timezone.localdate()
     assert row.age == today.year - 1960 - ((today.month, today.day) < (1, 1))
     html = response.content.decode()
     assert "陶洪村" in html

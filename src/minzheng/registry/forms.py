@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -27,6 +27,9 @@ from minzheng.registry.models import (
     Person,
     Relationship,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PERSON_NOT_FOUND = "在您的管辖范围内没有找到该身份证号码的居民,可选择“新登记居民”"
 PHONE_INVALID = "联系电话只能包含数字、空格和“-”,长度7到20位"
@@ -84,7 +87,10 @@ def village_choices(user: User) -> list[tuple[str, Any]]:
     for v in villages:
         groups.setdefault(v.parent.name if v.parent else "", []).append((v.code, v.name))
     if len(groups) == 1:
-        return [("", "---------"), *next(iter(groups.values()))]
+        villages_of_one_township = next(iter(groups.values()))
+        if len(villages_of_one_township) == 1:  # a village assistant: nothing to choose
+            return villages_of_one_township
+        return [("", "---------"), *villages_of_one_township]
     return [("", "---------"), *groups.items()]
 
 
@@ -194,9 +200,9 @@ class PersonPickMixin:
         return person
 
 
-def mode_field() -> forms.ChoiceField:
+def mode_field(label: StrOrPromise) -> forms.ChoiceField:
     return forms.ChoiceField(
-        label=_("人员"),
+        label=label,
         choices=[("existing", _("已登记居民")), ("new", _("新登记居民"))],
         widget=forms.RadioSelect,
         initial="existing",
@@ -248,13 +254,12 @@ class HouseholdForm(forms.Form):
 
 
 class HouseholdCreateForm(PersonPickMixin, HouseholdForm):
-    mode = mode_field()
+    mode = mode_field(_("户主为"))
     head_id_number = forms.CharField(label=_("户主身份证号码"), max_length=30, required=False)
     valid_from = forms.DateField(label=_("建档日期"), widget=DateInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
-        self.fields["mode"].label = _("户主")
         self.fields["valid_from"].initial = timezone.localdate()
         self.order_fields(["mode", "head_id_number", *HOUSEHOLD_FORM_FIELDS])
 
@@ -269,7 +274,7 @@ class HouseholdEditForm(HouseholdForm):
 
 
 class MemberAddForm(PersonPickMixin, forms.Form):
-    mode = mode_field()
+    mode = mode_field(_("新成员为"))
     id_number = forms.CharField(label=_("成员身份证号码"), max_length=30, required=False)
     relationship = forms.ChoiceField(
         label=_("与户主关系"),

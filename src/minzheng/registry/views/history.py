@@ -42,6 +42,7 @@ EXTRA_LABELS = {
     "assets": _("财产项数"),
 }
 ID_KEYS = {"id_number", "member", "head"}
+FACT_ACTIONS = {"household.member_add", "household.member_remove", "person.death"}
 MODELS: dict[str, type[Model]] = {"Person": Person, "Household": Household}
 
 
@@ -50,6 +51,11 @@ class Change:
     label: str
     before: str
     after: str
+
+    @property
+    def value(self) -> str:
+        """The one value worth showing for an event that states facts rather than edits."""
+        return self.after if self.after != EMPTY else self.before
 
 
 @dataclass
@@ -61,6 +67,7 @@ class HistoryEntry:
     subject: str  # whose record, for events on a member's own record
     changes: list[Change]
     reason: str
+    states_facts: bool  # a creation, a member joining or leaving: no "before" to compare
 
 
 def _field(model: type[Model], key: str) -> Any:
@@ -123,6 +130,12 @@ class _Reader:
         return str(value)
 
 
+def _field_order(model: type[Model]) -> dict[str, int]:
+    """Changes are listed in the order of the record's fields (as the form shows them)."""
+    names = [f.name for f in model._meta.fields]
+    return {name: i for i, name in enumerate(names)}
+
+
 def history_entries(user: User, events: Iterable[AuditEvent]) -> list[HistoryEntry]:
     events = list(events)
     reader = _Reader(user, events)
@@ -140,7 +153,9 @@ def history_entries(user: User, events: Iterable[AuditEvent]) -> list[HistoryEnt
                 reader.value(model, key, pair[0]),
                 reader.value(model, key, pair[1]),
             )
-            for key, pair in e.changes.items()
+            for key, pair in sorted(
+                e.changes.items(), key=lambda kv: _field_order(model).get(kv[0], 99)
+            )
             if isinstance(pair, list) and len(pair) == 2 and (pair[0] or pair[1])
         ]
         actor = e.actor.full_name if e.actor and e.actor.full_name else e.actor_username
@@ -153,6 +168,7 @@ def history_entries(user: User, events: Iterable[AuditEvent]) -> list[HistoryEnt
                 subject=person_names.get(int(e.object_id), "") if e.object_type == "Person" else "",
                 changes=changes,
                 reason=e.reason,
+                states_facts=e.action in FACT_ACTIONS or e.action.endswith(".create"),
             )
         )
     return entries
