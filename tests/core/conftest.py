@@ -21,10 +21,11 @@ def _fresh_calendar_cache() -> Iterator[None]:
 
 
 @pytest.fixture
-def system_admin_client(client: Client, personas: Personas) -> Client:
+def system_admin_client(personas: Personas) -> Client:
     """The test client logged in as the county's system administrator, who reaches the admin
     site as `user_create` would have made him: staff, not superuser."""
     personas.system_admin.is_staff = True
     personas.system_admin.save(update_fields=["is_staff"])
+    client = Client()  # not the `client` fixture: a test may use both, as different people
     client.force_login(personas.system_admin)
     return client
