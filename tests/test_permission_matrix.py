@@ -1,0 +1,376 @@
+"""The permission matrix: every persona (the 8 roles, and neighbours of another village,
+township and county) x every endpoint and page x an object inside and one outside the caller's
+scope -> the status each must get.
+
+Rules, written here independently of minzheng.core.scope so that the test checks them:
+- a role without the verb gets 403, wherever the object lies;
+- a role with the verb gets the row's success status for an object in its scope, and 404 for
+  one outside it (a create outside the scope is refused as a field error: 400);
+- a list answers 200 to every role that may read it, and holds the object only within scope.
+
+Each cell runs inside a savepoint that is rolled back, so that one test builds the two worlds
+once and every persona meets them untouched.
+
+To add a row: append a `Row` to API_ROWS or PAGE_ROWS. `path` is formatted with the world's
+object ids (see `World.ids`); `body` builds the request data; `listed` tells whether a list
+response holds the world's object.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from openpyxl import load_workbook
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from minzheng.core.models import AuditEvent, Region, Role, User
+from minzheng.registry.models import Declaration, Household, Membership, Person
+from minzheng.registry.services import declaration_create, member_add
+from tests.conftest import OTHER_COUNTY_VILLAGE, PASSWORD, VILLAGE, Personas, make_user
+from tests.factories import make_household, make_person, new_id_number
+
+# -- who may do what --------------------------------------------------------------------------
+
+ANYONE = frozenset(Role)
+READERS = frozenset(Role)  # every role reads the registry (within its scope)
+EDITORS = frozenset(
+    {
+        Role.VILLAGE_ASSISTANT,
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_LEADER,
+        Role.COUNTY_OFFICER,
+        Role.SYSTEM_ADMIN,
+    }
+)
+USER_ADMINS = frozenset({Role.SYSTEM_ADMIN})
+AUDITORS = frozenset({Role.AUDITOR, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN})
+
+
+# -- the objects on each side of the scope line --------------------------------------------------
+
+
+@dataclass
+class World:
+    """A village's registry: a household (head + spouse), a person in no household yet, a
+    declaration, a user account and the household's first audit event."""
+
+    region: Region
+    household: Household
+    head: Person
+    spouse: Person
+    spare: Person
+    spouse_membership: Membership
+    declaration: Declaration
+    account: User
+    event: AuditEvent
+    ids: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ids = {
+            "region": self.region.code,
+            "household": self.household.pk,
+            "person": self.head.pk,
+            "membership": self.spouse_membership.pk,
+            "declaration": self.declaration.pk,
+            "user": self.account.pk,
+            "event": self.event.pk,
+        }
+
+
+def build_world(actor: User, code: str, account_name: str) -> World:
+    head = make_person(actor, region_code=code, name="张三")
+    household = make_household(actor, region_code=code, head=head)
+    spouse = make_person(actor, region_code=code, name="李四", id_number=new_id_number(male=False))
+    membership = member_add(
+        actor=actor,
+        household=household,
+        person=spouse,
+        relationship="spouse",
+        valid_from=datetime.date(2021, 5, 1),
+    )
+    spare = make_person(actor, region_code=code, name="王五")
+    declaration = declaration_create(
+        actor=actor,
+        household=household,
+        declared_on=datetime.date(2024, 3, 1),
+        incomes=[{"person": head, "kind": "wages", "monthly_amount": "1650.00"}],
+        assets=[],
+    )
+    event = AuditEvent.objects.get(action="household.create", object_id=str(household.pk))
+    return World(
+        region=Region.objects.get(code=code),
+        household=household,
+        head=head,
+        spouse=spouse,
+        spare=spare,
+        spouse_membership=membership,
+        declaration=declaration,
+        account=make_user(account_name, Role.VILLAGE_ASSISTANT, code),
+        event=event,
+    )
+
+
+# -- rows ---------------------------------------------------------------------------------------
+
+Body = Callable[[World, User], dict[str, Any]]
+Listed = Callable[[HttpResponse, World], bool]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str
+    roles: frozenset[Role]
+    ok: int = 200
+    body: Body | None = None
+    out_of_scope: int = 404
+    listed: Listed | None = None  # for lists: does the response hold the world's object?
+    scoped: bool = True  # False: the row has no object (e.g. login), run once
+    page: bool = False  # a server-rendered page (session login) instead of the API
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def in_results(key: str, attr: str = "pk") -> Listed:
+    def check(response: HttpResponse, world: World) -> bool:
+        wanted = getattr(getattr(world, key), attr)
+        return any(
+            item.get("id", item.get("code")) == wanted for item in response.json()["results"]
+        )
+
+    return check
+
+
+def links_to(url: str) -> Listed:
+    """A page lists the object when it links to the object's page."""
+
+    def check(response: HttpResponse, world: World) -> bool:
+        return url.format(**world.ids) in response.content.decode()
+
+    return check
+
+
+def sheet_holds_head(response: HttpResponse, world: World) -> bool:
+    """An XLSX export holds the world's head when it holds the head's number (masked or not)."""
+    number = world.head.id_number
+    masked = number[:6] + "*" * 8 + number[-4:]
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    rows = (row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
+    return bool({str(cell) for row in rows for cell in row} & {number, masked})
+
+
+def new_person(world: World, user: User) -> dict[str, Any]:
+    return {
+        "id_number": new_id_number(),
+        "name": "赵六",
+        "hukou_type": "rural",
+        "region_code": world.region.code,
+    }
+
+
+def new_account(world: World, user: User) -> dict[str, Any]:
+    return {
+        "username": "new_assistant",
+        "password": "Village-Pass-2026",
+        "role": "village_assistant",
+        "region_code": world.region.code,
+    }
+
+
+def fixed(data: dict[str, Any]) -> Body:
+    return lambda world, user: data
+
+
+def with_ids(make: Callable[[World], dict[str, Any]]) -> Body:
+    return lambda world, user: make(world)
+
+
+V1 = "/api/v1"
+HH = V1 + "/households/{household}"
+
+API_ROWS = [
+    Row(
+        "POST",
+        V1 + "/auth/token/",
+        ANYONE,
+        body=lambda world, user: {"username": user.username, "password": PASSWORD},
+        scoped=False,
+    ),
+    Row("DELETE", V1 + "/auth/token/", ANYONE, ok=204, scoped=False),
+    Row("GET", V1 + "/regions/", ANYONE, listed=in_results("region", "code")),
+    Row("GET", V1 + "/regions/{region}/", ANYONE),
+    Row("GET", V1 + "/persons/", READERS, listed=in_results("head")),
+    Row("POST", V1 + "/persons/", EDITORS, ok=201, body=new_person, out_of_scope=400),
+    Row("GET", V1 + "/persons/{person}/", READERS),
+    Row("PATCH", V1 + "/persons/{person}/", EDITORS, body=fixed({"phone": "1", "reason": "核对"})),
+    Row("GET", V1 + "/households/", READERS, listed=in_results("household")),
+    Row(
+        "POST",
+        V1 + "/households/",
+        EDITORS,
+        ok=201,
+        out_of_scope=400,  # the head named lies outside the scope: a field error
+        body=with_ids(
+            lambda w: {"head_id": w.spare.pk, "address": "三组1号", "region_code": w.region.code}
+        ),
+    ),
+    Row("GET", HH + "/", READERS),
+    Row("GET", HH + "/?as_of=2021-01-01", READERS),
+    Row("PATCH", HH + "/", EDITORS, body=fixed({"address": "新址", "reason": "核对"})),
+    Row(
+        "POST",
+        HH + "/members/",
+        EDITORS,
+        ok=201,
+        body=with_ids(
+            lambda w: {"person_id": w.spare.pk, "relationship": "other", "valid_from": "2024-01-01"}
+        ),
+    ),
+    Row(
+        "POST",
+        HH + "/members/{membership}/end/",
+        EDITORS,
+        body=fixed({"valid_to": "2024-06-01", "leave_reason": "move_out"}),
+    ),
+    Row("POST", HH + "/head/", EDITORS, body=with_ids(lambda w: {"head_id": w.spouse.pk})),
+    Row("GET", HH + "/history/", READERS),
+    Row("GET", HH + "/declarations/", READERS),
+    Row(
+        "POST",
+        HH + "/declarations/",
+        EDITORS,
+        ok=201,
+        body=with_ids(
+            lambda w: {
+                "declared_on": "2024-09-01",
+                "incomes": [{"person": w.head.pk, "kind": "wages", "monthly_amount": "1000.00"}],
+            }
+        ),
+    ),
+    Row("GET", HH + "/declarations/{declaration}/", READERS),
+    Row("GET", V1 + "/users/", USER_ADMINS, listed=in_results("account")),
+    Row("POST", V1 + "/users/", USER_ADMINS, ok=201, body=new_account, out_of_scope=400),
+    Row("GET", V1 + "/users/{user}/", USER_ADMINS),
+    Row("PATCH", V1 + "/users/{user}/", USER_ADMINS, body=fixed({"full_name": "改名"})),
+    Row(
+        "POST",
+        V1 + "/users/{user}/set-password/",
+        USER_ADMINS,
+        ok=204,
+        body=fixed({"password": "Village-Pass-2026"}),
+    ),
+    Row("GET", V1 + "/audit-events/", AUDITORS, listed=in_results("event")),
+    Row("GET", V1 + "/audit-events/{event}/", AUDITORS),
+]
+
+# Pages (session login). Reads only for now; a write row posts form data and expects the
+# redirect after success (302). The core pages (/, /system/regions/, /system/users/,
+# /system/audit/) join here once they land.
+R = "/registry"
+PAGE_ROWS = [
+    Row("GET", R + "/persons/", READERS, listed=links_to(R + "/persons/{person}/"), page=True),
+    Row("GET", R + "/persons/export/", READERS, listed=sheet_holds_head, page=True),
+    Row("GET", R + "/persons/new/", EDITORS, scoped=False, page=True),
+    Row("GET", R + "/persons/{person}/", READERS, page=True),
+    Row("GET", R + "/persons/{person}/edit/", EDITORS, page=True),
+    Row(
+        "GET",
+        R + "/households/",
+        READERS,
+        listed=links_to(R + "/households/{household}/"),
+        page=True,
+    ),
+    Row("GET", R + "/households/export/", READERS, listed=sheet_holds_head, page=True),
+    Row("GET", R + "/households/new/", EDITORS, scoped=False, page=True),
+    Row("GET", R + "/households/{household}/", READERS, page=True),
+    Row("GET", R + "/households/{household}/edit/", EDITORS, page=True),
+    Row("GET", R + "/households/{household}/members/add/", EDITORS, page=True),
+    Row(
+        "GET",
+        R + "/households/{household}/members/{membership}/remove/",
+        EDITORS,
+        page=True,
+    ),
+    Row("GET", R + "/households/{household}/head/", EDITORS, page=True),
+    Row("GET", R + "/households/{household}/declarations/new/", EDITORS, page=True),
+]
+
+ROWS = API_ROWS + PAGE_ROWS
+CASES = [
+    pytest.param(row, side, id=f"{'page' if row.page else 'api'} {row.name} [{side}]")
+    for row in ROWS
+    for side in (("in", "out") if row.scoped else ("in",))
+]
+
+
+# -- running a cell -----------------------------------------------------------------------------
+
+
+def expected(row: Row, user: User, world: World) -> str:
+    if user.role not in row.roles:
+        return "403"
+    inside = world.region.code.startswith(user.scope_prefix)
+    if row.listed is not None:
+        return "200 listed" if inside else "200 hidden"
+    if not row.scoped or inside:
+        return str(row.ok)
+    return str(row.out_of_scope)
+
+
+def request(row: Row, user: User, world: World) -> HttpResponse:
+    path = row.path.format(**world.ids)
+    data = row.body(world, user) if row.body else None
+    if row.page:
+        client: Client = Client()
+        client.force_login(user)
+    else:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get(user=user).key}")
+    call = getattr(client, row.method.lower())
+    if data is None:
+        response: HttpResponse = call(path)
+    elif row.page:
+        response = call(path, data)
+    else:
+        response = call(path, json.dumps(data), content_type="application/json")
+    return response
+
+
+def observed(row: Row, user: User, world: World) -> str:
+    """The cell's outcome, left without a trace: the request runs in a rolled-back savepoint."""
+    cache.clear()  # throttle counters (the login row is called once per persona)
+    with transaction.atomic():
+        response = request(row, user, world)
+        outcome = str(response.status_code)
+        if row.listed is not None and response.status_code == 200:
+            outcome += " listed" if row.listed(response, world) else " hidden"
+        transaction.set_rollback(True)
+    return outcome
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "side"), CASES)
+def test_permission_matrix(row: Row, side: str, personas: Personas) -> None:
+    near = build_world(personas.village_assistant, VILLAGE, "account_near")
+    far = build_world(personas.other_county_officer, OTHER_COUNTY_VILLAGE, "account_far")
+    world = near if side == "in" else far
+    users = vars(personas)
+    for user in users.values():
+        Token.objects.get_or_create(user=user)
+    want = {name: expected(row, user, world) for name, user in users.items()}
+    got = {name: observed(row, user, world) for name, user in users.items()}
+    assert got == want
