@@ -1,0 +1,1 @@
+"""The platform's own pages: login, dashboard, region tree, users, audit search, calendar."""

@@ -1,0 +1,168 @@
+"""Audit events as a clerk reads them: who, when, what, on which object, in which region.
+
+Actions of later modules show their code until they add a label to ACTION_LABELS."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from minzheng.core.models import AuditEvent, Role, User
+from minzheng.core.regions import prefix_q
+from minzheng.core.selectors import region_names
+
+ACTION_LABELS: dict[str, Promise] = {
+    "person.create": _("新增居民"),
+    "person.update": _("修改居民信息"),
+    "person.death": _("登记死亡"),
+    "household.create": _("新建家庭"),
+    "household.update": _("修改家庭信息"),
+    "household.member_add": _("增加家庭成员"),
+    "household.member_remove": _("家庭成员减少"),
+    "household.head_change": _("变更户主"),
+    "household.import": _("导入家庭"),
+    "declaration.create": _("经济状况申报"),
+    "user.create": _("新建用户"),
+    "user.update": _("修改用户"),
+    "user.set_password": _("重置密码"),
+    "regions.load": _("导入行政区划"),
+    "calendar.add": _("录入节假日调整"),
+    "calendar.delete": _("删除节假日调整"),
+}
+
+# object_type -> (app label, model name, related rows to fetch for its str())
+OBJECT_MODELS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "Person": ("registry", "Person", ()),
+    "Household": ("registry", "Household", ("head",)),
+    "Declaration": ("registry", "Declaration", ("household__head",)),
+    "User": ("core", "User", ()),
+    "Region": ("core", "Region", ()),
+    "CalendarDay": ("core", "CalendarDay", ()),
+}
+OBJECT_LABELS: dict[str, Promise] = {
+    "Person": _("居民"),
+    "Household": _("家庭"),
+    "Declaration": _("经济状况申报"),
+    "User": _("用户"),
+    "Region": _("行政区划"),
+    "CalendarDay": _("节假日调整"),
+}
+SCOPE_FIELDS = {"Person": "region_code", "Household": "region_code", "User": "region__code"}
+MAX_FIELDS_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class EventLine:
+    event: AuditEvent
+    at: datetime.datetime
+    who: str
+    role: str
+    action: str
+    object_label: str
+    object_name: str
+    region_name: str
+    fields: str
+
+    @property
+    def reason(self) -> str:
+        return self.event.reason
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def action_choices() -> list[tuple[str, str]]:
+    return [(code, str(label)) for code, label in ACTION_LABELS.items()]
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    return [(code, str(label)) for code, label in OBJECT_LABELS.items()]
+
+
+def role_label(role: str) -> str:
+    return str(Role(role).label) if role in Role.values else role
+
+
+def _model(object_type: str) -> type[Model] | None:
+    spec = OBJECT_MODELS.get(object_type)
+    if spec is None:
+        return None
+    try:
+        return apps.get_model(spec[0], spec[1])
+    except LookupError:
+        return None
+
+
+def field_label(object_type: str, name: str) -> str:
+    model = _model(object_type)
+    if model is not None:
+        try:
+            found = model._meta.get_field(name.removesuffix("_id"))
+            return str(getattr(found, "verbose_name", name))
+        except FieldDoesNotExist:
+            pass
+    return name
+
+
+def _object_names(user: User, events: list[AuditEvent]) -> dict[tuple[str, str], str]:
+    """str() of the objects the events name, fetched per type in one query and within the
+    user's scope (an object since moved out of scope shows only its number)."""
+    wanted: dict[str, set[str]] = {}
+    for e in events:
+        wanted.setdefault(e.object_type, set()).add(e.object_id)
+    names: dict[tuple[str, str], str] = {}
+    for object_type, ids in wanted.items():
+        model = _model(object_type)
+        if model is None:
+            continue
+        qs = model._default_manager.select_related(*OBJECT_MODELS[object_type][2])
+        if object_type in SCOPE_FIELDS:
+            qs = qs.filter(prefix_q(SCOPE_FIELDS[object_type], user.scope_prefix))
+        for obj in qs.filter(pk__in=[i for i in ids if _is_key(model, i)]):
+            names[(object_type, str(obj.pk))] = str(obj)
+    return names
+
+
+def _is_key(model: type[Model], value: str) -> bool:
+    pk = model._meta.pk
+    return pk is not None and (pk.get_internal_type() == "CharField" or value.isdigit())
+
+
+def _fields_text(event: AuditEvent) -> str:
+    changes: dict[str, Any] = event.changes or {}
+    keys = [k for k in changes if k not in {"id", "created_at", "updated_at"}]
+    shown = [field_label(event.object_type, k) for k in keys[:MAX_FIELDS_SHOWN]]
+    more = "…" if len(keys) > MAX_FIELDS_SHOWN else ""
+    return "、".join(shown) + more
+
+
+def event_lines(*, user: User, events: list[AuditEvent]) -> list[EventLine]:
+    objects = _object_names(user, events)
+    regions = region_names({e.region_code for e in events})
+    lines = []
+    for e in events:
+        who = (e.actor.full_name or e.actor.username) if e.actor else e.actor_username
+        lines.append(
+            EventLine(
+                event=e,
+                at=timezone.localtime(e.at),
+                who=who,
+                role=role_label(e.actor_role),
+                action=action_label(e.action),
+                object_label=str(OBJECT_LABELS.get(e.object_type, e.object_type)),
+                object_name=objects.get((e.object_type, e.object_id), f"#{e.object_id}"),
+                region_name=regions.get(e.region_code, e.region_code),
+                fields=_fields_text(e),
+            )
+        )
+    return lines
