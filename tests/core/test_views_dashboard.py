@@ -133,3 +133,11 @@ def test_no_warning_once_next_year_is_known(client, personas, monkeypatch):
     monkeypatch.setattr("minzheng.core.views.dashboard.year_is_known", lambda year: True)
     client.force_login(personas.system_admin)
     assert client.get("/").context["calendar_year"] is None
+
+
+def test_recent_activity_links_each_household_to_its_page(client, personas, county):
+    client.force_login(personas.village_assistant)
+    lines = [x for x in client.get("/").context["events"] if x.event.object_type == "Household"]
+    assert lines
+    assert {x.url for x in lines} == {f"/registry/households/{x.event.object_id}/" for x in lines}
+    assert all("户(" in x.object_name for x in lines)

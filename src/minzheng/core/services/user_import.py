@@ -12,7 +12,6 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +19,12 @@ from django.utils import translation
 
 from minzheng.core.models import Role, User
 from minzheng.core.regions import RegionCodeError, normalize_code
-from minzheng.core.services.users import USERNAME_TAKEN, _check_role_region, user_create
+from minzheng.core.services.users import (
+    USERNAME_TAKEN,
+    _check_password,
+    _check_role_region,
+    user_create,
+)
 
 USER_FILE_EMPTY = "文件为空"
 USER_FILE_ENCODING = "无法识别文件编码,请用Excel另存为“CSV UTF-8”或GBK编码的CSV文件"
@@ -164,7 +168,7 @@ def _row_errors(actor: User | None, row: UserRow, roles: dict[str, str]) -> list
     if row.password:
         probe = User(username=row.username, full_name=row.full_name)
         try:
-            validate_password(row.password, probe)
+            _check_password(row.password, probe)
         except ValidationError as e:
             for m in e.messages:
                 add("password", m)

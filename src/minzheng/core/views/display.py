@@ -11,12 +11,14 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.models import AuditEvent, Role, User
 from minzheng.core.regions import prefix_q
+from minzheng.core.scope import USER_ADMINS, can
 from minzheng.core.selectors import region_names
 
 ACTION_LABELS: dict[str, Promise] = {
@@ -55,6 +57,12 @@ OBJECT_LABELS: dict[str, Promise] = {
     "Region": _("行政区划"),
     "CalendarDay": _("节假日调整"),
 }
+# object_type -> URL name of its page (a page only when the object is in the viewer's scope)
+OBJECT_URLS = {
+    "Person": "registry:person_detail",
+    "Household": "registry:household_detail",
+    "User": "user_edit",
+}
 SCOPE_FIELDS = {"Person": "region_code", "Household": "region_code", "User": "region__code"}
 MAX_FIELDS_SHOWN = 6
 
@@ -70,6 +78,7 @@ class EventLine:
     object_name: str
     region_name: str
     fields: str
+    url: str = ""
 
     @property
     def reason(self) -> str:
@@ -133,6 +142,16 @@ def _object_names(user: User, events: list[AuditEvent]) -> dict[tuple[str, str],
     return names
 
 
+def _object_url(user: User, object_type: str, object_id: str) -> str:
+    name = OBJECT_URLS.get(object_type)
+    if name is None or (object_type == "User" and not can(user, USER_ADMINS)):
+        return ""
+    try:
+        return reverse(name, args=[object_id])
+    except NoReverseMatch:
+        return ""
+
+
 def _is_key(model: type[Model], value: str) -> bool:
     pk = model._meta.pk
     return pk is not None and (pk.get_internal_type() == "CharField" or value.isdigit())
@@ -152,6 +171,7 @@ def event_lines(*, user: User, events: list[AuditEvent]) -> list[EventLine]:
     lines = []
     for e in events:
         who = (e.actor.full_name or e.actor.username) if e.actor else e.actor_username
+        key = (e.object_type, e.object_id)
         lines.append(
             EventLine(
                 event=e,
@@ -160,9 +180,10 @@ def event_lines(*, user: User, events: list[AuditEvent]) -> list[EventLine]:
                 role=role_label(e.actor_role),
                 action=action_label(e.action),
                 object_label=str(OBJECT_LABELS.get(e.object_type, e.object_type)),
-                object_name=objects.get((e.object_type, e.object_id), f"#{e.object_id}"),
+                object_name=objects.get(key, f"#{e.object_id}"),
                 region_name=regions.get(e.region_code, e.region_code),
                 fields=_fields_text(e),
+                url=_object_url(user, *key) if key in objects else "",
             )
         )
     return lines
