@@ -3,7 +3,7 @@ township and county) x every endpoint and page x an object inside and one outsid
 scope -> the status each must get.
 
 Rules, written here independently of minzheng.core.scope so that the test checks them:
-- a role without the verb gets 403, wherever the object lies;
+- a role without the verb gets 403 (the row's `denied`), wherever the object lies;
 - a role with the verb gets the row's success status for an object in its scope, and 404 for
   one outside it (a create outside the scope is refused as a field error: 400);
 - a list answers 200 to every role that may read it, and holds the object only within scope.
@@ -30,6 +30,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
+from django.urls import Resolver404, resolve
 from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -137,6 +138,7 @@ class Row:
     out_of_scope: int = 404
     listed: Listed | None = None  # for lists: does the response hold the world's object?
     scoped: bool = True  # False: the row has no object (e.g. login), run once
+    denied: int = 403  # the status for a role without the verb
     page: bool = False  # a server-rendered page (session login) instead of the API
 
     @property
@@ -277,11 +279,11 @@ API_ROWS = [
     Row("GET", V1 + "/audit-events/{event}/", AUDITORS),
 ]
 
-# Pages (session login). Reads only for now; a write row posts form data and expects the
-# redirect after success (302). The core pages (/, /system/regions/, /system/users/,
-# /system/audit/) join here once they land.
+# Pages (session login): a write row posts form data and expects the redirect that follows a
+# success (302). A row whose path is not routed (yet) is skipped, so that rows for pages being
+# built can wait here.
 R = "/registry"
-PAGE_ROWS = [
+REGISTRY_PAGE_ROWS = [
     Row("GET", R + "/persons/", READERS, listed=links_to(R + "/persons/{person}/"), page=True),
     Row("GET", R + "/persons/export/", READERS, listed=sheet_holds_head, page=True),
     Row("GET", R + "/persons/new/", EDITORS, scoped=False, page=True),
@@ -305,11 +307,52 @@ PAGE_ROWS = [
         EDITORS,
         page=True,
     ),
+    Row(
+        "POST",
+        R + "/households/{household}/members/{membership}/remove/",
+        EDITORS,
+        ok=302,
+        body=fixed({"valid_to": "2024-06-01", "leave_reason": "move_out", "reason": "迁出"}),
+        page=True,
+    ),
     Row("GET", R + "/households/{household}/head/", EDITORS, page=True),
+    Row(
+        "POST",
+        R + "/households/{household}/head/",
+        EDITORS,
+        ok=302,
+        body=with_ids(lambda w: {"new_head": w.spouse.pk, "reason": "户主外出"}),
+        page=True,
+    ),
     Row("GET", R + "/households/{household}/declarations/new/", EDITORS, page=True),
 ]
+S = "/system"
+# The core pages answer 404, not 403, to a role without the verb (core/views/access.py: "so
+# that nothing about them leaks"), unlike the API and the registry pages: `denied=404` below
+# records that choice until the two are made one.
+CORE_PAGE_ROWS = [
+    Row("GET", "/", ANYONE, scoped=False, page=True),
+    Row("GET", S + "/regions/", READERS, scoped=False, page=True, denied=404),
+    Row("GET", S + "/regions/{region}/", READERS, page=True, denied=404),
+    Row(
+        "GET",
+        S + "/users/",
+        USER_ADMINS,
+        listed=links_to(S + "/users/{user}/"),
+        page=True,
+        denied=404,
+    ),
+    Row("GET", S + "/users/new/", USER_ADMINS, scoped=False, page=True, denied=404),
+    Row("GET", S + "/users/{user}/", USER_ADMINS, page=True, denied=404),
+    Row("GET", S + "/users/{user}/password/", USER_ADMINS, page=True, denied=404),
+    Row("GET", S + "/audit/", AUDITORS, scoped=False, page=True, denied=404),
+    Row("GET", S + "/audit/export.xlsx", AUDITORS, scoped=False, page=True, denied=404),
+    Row("GET", S + "/calendar/", USER_ADMINS, scoped=False, page=True, denied=404),
+]
+PAGE_ROWS = REGISTRY_PAGE_ROWS + CORE_PAGE_ROWS
 
 ROWS = API_ROWS + PAGE_ROWS
+PLACEHOLDERS = ("household", "person", "membership", "declaration", "user", "event")
 CASES = [
     pytest.param(row, side, id=f"{'page' if row.page else 'api'} {row.name} [{side}]")
     for row in ROWS
@@ -322,7 +365,7 @@ CASES = [
 
 def expected(row: Row, user: User, world: World) -> str:
     if user.role not in row.roles:
-        return "403"
+        return str(row.denied)
     inside = world.region.code.startswith(user.scope_prefix)
     if row.listed is not None:
         return "200 listed" if inside else "200 hidden"
@@ -362,9 +405,19 @@ def observed(row: Row, user: User, world: World) -> str:
     return outcome
 
 
+def routed(path: str) -> bool:
+    try:
+        resolve(path.split("?")[0])
+    except Resolver404:
+        return False
+    return True
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "side"), CASES)
 def test_permission_matrix(row: Row, side: str, personas: Personas) -> None:
+    if not routed(row.path.format(region=VILLAGE, **dict.fromkeys(PLACEHOLDERS, 1))):
+        pytest.skip(f"{row.path} is not routed yet")
     near = build_world(personas.village_assistant, VILLAGE, "account_near")
     far = build_world(personas.other_county_officer, OTHER_COUNTY_VILLAGE, "account_far")
     world = near if side == "in" else far
