@@ -142,3 +142,16 @@ def test_the_search_page_asks_anonymous_visitors_to_log_in(client, db):
     response = client.get(URL)
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_a_long_list_stops_counting_at_the_cap_and_asks_for_more_conditions(
+    client, personas, monkeypatch
+):
+    monkeypatch.setattr("minzheng.registry.views.common.COUNT_CAP", 30)
+    for _ in range(35):
+        make_person(personas.village_assistant, region_code=VILLAGE, name="王五")
+    client.force_login(personas.village_assistant)
+    response = client.get(URL, {"q": "ww", "page": 2})
+    assert response.context["page"].paginator.num_pages == 2
+    assert len(response.context["rows"]) == 10
+    assert "超过 30 人,请输入更多条件缩小范围" in response.content.decode()

@@ -229,9 +229,17 @@ def person_history(*, person: Person) -> QuerySet[AuditEvent]:
 
 
 def household_filter(*, user: User, region_code: str = "", q: str = "") -> QuerySet[Household]:
-    """`household_list` narrowed to a region by the region's own prefix, so that a township
-    (341503100000) keeps its villages 341503100xxx and not every code starting 3415031."""
-    households = household_list(user=user, q=q)
+    """The household list's filters: a region (by the region's own prefix, so that township
+    341503100000 keeps 341503100xxx and not every code starting 3415031) and a person who is
+    the head or a current member. Same rows as `household_list`, but the member test is a
+    subquery instead of a join with DISTINCT, which a county-wide search cannot afford."""
+    households = scoped(Household.objects.select_related("head"), user)
     if region_code:
         households = households.filter(prefix_q("region_code", code_prefix(region_code)))
-    return households
+    if q:
+        persons = person_search(user=user, q=q).order_by().values("pk")
+        member_of = Membership.objects.filter(valid_to__isnull=True, person__in=persons)
+        households = households.filter(
+            Q(head__in=persons) | Q(pk__in=member_of.values("household_id"))
+        )
+    return households.order_by("region_code", "id")

@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib.auth.views import redirect_to_login
@@ -17,6 +17,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from minzheng.core.models import Role, User
@@ -24,6 +25,9 @@ from minzheng.core.scope import REGISTRY_EDITORS, REGISTRY_READERS, can
 from minzheng.registry.forms import apply_service_errors
 
 PAGE_SIZE = 20
+# Lists count at most this many rows: an exact total over a county's million persons costs a
+# full index scan on every keystroke, and nobody pages past page 100 (they narrow the search).
+COUNT_CAP = 2000
 M = TypeVar("M", bound=Model)
 View = Callable[..., HttpResponseBase]
 
@@ -64,8 +68,25 @@ def is_fragment(request: HttpRequest) -> bool:
     )
 
 
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator that counts no further than COUNT_CAP (`capped` says there are more)."""
+
+    @cached_property
+    def _counted(self) -> int:
+        items = cast("QuerySet[Any]", self.object_list)
+        return items[: COUNT_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, COUNT_CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self._counted > COUNT_CAP
+
+
 def paginate(request: HttpRequest, items: QuerySet[M]) -> Page[M]:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def day_param(request: HttpRequest, name: str) -> datetime.date:
