@@ -7,7 +7,6 @@ import math
 from typing import Any, NoReturn
 
 from django.contrib.auth import authenticate
-from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from minzheng.core import selectors
 from minzheng.core.api import (
     AuditEventSerializer,
     Pagination,
@@ -28,7 +28,7 @@ from minzheng.core.api import (
     request_user,
     roles_required,
 )
-from minzheng.core.models import AuditEvent, Region, Role, User
+from minzheng.core.models import Region, Role, User
 from minzheng.core.regions import prefix_q
 from minzheng.core.scope import AUDIT_READERS, OUT_OF_SCOPE, USER_ADMINS, scoped
 from minzheng.core.services.users import user_create, user_set_password, user_update
@@ -163,11 +163,8 @@ class RegionListApi(APIView):
 class RegionDetailApi(APIView):
     @extend_schema(summary="区划详情", responses={200: RegionOutputSerializer})
     def get(self, request: Request, code: str) -> Response:
-        region = scoped(Region.objects.all(), request_user(request), field="code")
-        found = region.filter(code=code).first()
-        if found is None:
-            raise Http404(OUT_OF_SCOPE)
-        return Response(RegionOutputSerializer(found).data)
+        region = selectors.region_get(user=request_user(request), code=code)
+        return Response(RegionOutputSerializer(region).data)
 
 
 # -- users ----------------------------------------------------------------------------------------
@@ -189,17 +186,6 @@ class UserOutputSerializer(serializers.Serializer[User]):
     date_joined = serializers.DateTimeField()
 
 
-def _users_in_scope(actor: User) -> Any:
-    return scoped(User.objects.select_related("region"), actor, field="region__code")
-
-
-def _user_get(actor: User, pk: int) -> User:
-    user: User | None = _users_in_scope(actor).filter(pk=pk).first()
-    if user is None:
-        raise Http404(OUT_OF_SCOPE)
-    return user
-
-
 class UserListApi(APIView):
     permission_classes: list[type[BasePermission]] = [UserAdmins]
     pagination_class = Pagination
@@ -208,7 +194,7 @@ class UserListApi(APIView):
         role = serializers.ChoiceField(choices=Role.choices, required=False)
         region_code = RegionCodeFilterField()
         is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
-        q = serializers.CharField(required=False, help_text="用户名或姓名的开头")
+        q = serializers.CharField(required=False, help_text="用户名、姓名或电话中的文字")
 
     OutputSerializer = UserOutputSerializer
 
@@ -222,19 +208,17 @@ class UserListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
-        users = _users_in_scope(request_user(request))
-        if f.get("role"):
-            users = users.filter(role=f["role"])
-        if f.get("region_code"):
-            users = users.filter(prefix_q("region__code", f["region_code"]))
-        if f.get("is_active") is not None:
-            users = users.filter(is_active=f["is_active"])
-        if f.get("q"):
-            users = users.filter(Q(username__startswith=f["q"]) | Q(full_name__startswith=f["q"]))
+        users = selectors.user_list(
+            user=request_user(request),
+            role=f.get("role", ""),
+            region_prefix=f.get("region_code", ""),
+            is_active=f.get("is_active"),
+            q=f.get("q", ""),
+        )
         return paginated_response(
             request=request,
             view=self,
-            queryset=users.order_by("region_id", "username"),
+            queryset=users,
             serializer_class=self.OutputSerializer,
         )
 
@@ -269,7 +253,8 @@ class UserDetailApi(APIView):
 
     @extend_schema(summary="用户详情", responses={200: UserOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(UserOutputSerializer(_user_get(request_user(request), pk)).data)
+        user = selectors.user_get(user=request_user(request), pk=pk)
+        return Response(UserOutputSerializer(user).data)
 
 
 class UserUpdateApi(APIView):
@@ -291,7 +276,7 @@ class UserUpdateApi(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         actor = request_user(request)
-        user = _user_get(actor, pk)
+        user = selectors.user_get(user=actor, pk=pk)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
@@ -315,7 +300,7 @@ class UserSetPasswordApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         actor = request_user(request)
-        user = _user_get(actor, pk)
+        user = selectors.user_get(user=actor, pk=pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user_set_password(actor=actor, user=user, password=data.validated_data["password"])
@@ -351,22 +336,20 @@ class AuditEventListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
-        events = scoped(AuditEvent.objects.all(), request_user(request))
-        if f.get("region_code"):
-            events = events.filter(prefix_q("region_code", f["region_code"]))
-        for name in ("action", "object_type", "object_id"):
-            if f.get(name):
-                events = events.filter(**{name: f[name]})
-        if f.get("actor"):
-            events = events.filter(actor_username=f["actor"])
-        if f.get("date_from"):
-            events = events.filter(at__date__gte=f["date_from"])
-        if f.get("date_to"):
-            events = events.filter(at__date__lte=f["date_to"])
+        filters_ = selectors.AuditFilters(
+            date_from=f.get("date_from"),
+            date_to=f.get("date_to"),
+            username=f.get("actor", ""),
+            action=f.get("action", ""),
+            object_type=f.get("object_type", ""),
+            object_id=f.get("object_id", ""),
+            region_prefix=f.get("region_code", ""),
+        )
+        events = selectors.audit_event_list(user=request_user(request), filters=filters_)
         return paginated_response(
             request=request,
             view=self,
-            queryset=events.order_by("-at", "-id"),
+            queryset=events,
             serializer_class=self.OutputSerializer,
         )
 
@@ -376,7 +359,7 @@ class AuditEventDetailApi(APIView):
 
     @extend_schema(summary="审计记录详情", responses={200: AuditEventSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        event = scoped(AuditEvent.objects.all(), request_user(request)).filter(pk=pk).first()
+        event = selectors.audit_event_list(user=request_user(request)).filter(pk=pk).first()
         if event is None:
             raise Http404(OUT_OF_SCOPE)
         return Response(AuditEventSerializer(event, context={"request": request}).data)
