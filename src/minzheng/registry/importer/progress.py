@@ -50,6 +50,8 @@ class JobProgress:
             percent=CHECKING_SHARE,
             households_imported=0,
         )
+        if self.listener:
+            self.listener(Stage.WRITING, 0, households)
 
     def written(self, households: int) -> None:
         """bulk.households_bulk_create's callback: `households` more were written."""
