@@ -103,8 +103,10 @@ def login(page: Any, live_server: Any) -> Callable[..., Any]:
         page.goto(reverse("login"))
         page.locator("input[name=username]").fill(user.username)
         page.locator("input[name=password]").fill(password)
-        page.locator("input[name=password]").press("Enter")
-        page.wait_for_url(lambda url: reverse("login") not in url)
+        with page.expect_navigation():
+            page.locator("input[name=password]").press("Enter")
+        if reverse("login") in page.url:
+            raise AssertionError(f"{user.username} could not log in: {page.inner_text('main')}")
         return page
 
     return sign_in

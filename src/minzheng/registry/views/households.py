@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.exports import xlsx_response
 from minzheng.core.models import User
@@ -42,8 +43,8 @@ HISTORY_LIMIT = 200
 
 
 class HouseholdFilterForm(forms.Form):
-    region = forms.ChoiceField(label="区划", required=False)
-    q = forms.CharField(label="户主或成员", required=False)
+    region = forms.ChoiceField(label=_("区划"), required=False)
+    q = forms.CharField(label=_("户主或成员"), required=False)
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

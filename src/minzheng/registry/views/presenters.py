@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minzheng.core.models import User
 from minzheng.core.scope import in_scope
@@ -40,7 +41,7 @@ def choice_label(model: type[Model], name: str, value: Any) -> str:
 def disability_text(person: Person) -> str:
     if not person.disability_category:
         return ""
-    grade = f"{person.disability_grade}级" if person.disability_grade else ""
+    grade = _("%(grade)d级") % {"grade": person.disability_grade} if person.disability_grade else ""
     return f"{person.get_disability_category_display()}{grade}"
 
 
@@ -120,7 +121,7 @@ PERSON_DETAIL_FIELDS = [
 def person_fields(user: User, person: Person) -> list[tuple[str, str]]:
     """(label, value) for every field of the person, in the order a clerk reads a record."""
     region = selectors.region_names([person.region_code]).get(person.region_code, "")
-    out = [("身份证号码", selectors.display_id_number(user, person.id_number))]
+    out = [(_("身份证号码"), selectors.display_id_number(user, person.id_number))]
     for name in PERSON_DETAIL_FIELDS:
         f = Person._meta.get_field(name)
         value = getattr(person, name)
@@ -129,8 +130,8 @@ def person_fields(user: User, person: Person) -> list[tuple[str, str]]:
         else:
             text = str(value) if value not in (None, "") else EMPTY
         out.append((str(f.verbose_name), text))  # type: ignore[union-attr]
-    out.insert(3, ("年龄", f"{person.age_on(timezone.localdate())}岁"))
-    out.append(("户籍所在地", f"{region}({person.region_code})"))
+    out.insert(3, (_("年龄"), _("%(age)d岁") % {"age": person.age_on(timezone.localdate())}))
+    out.append((_("户籍所在地"), f"{region}({person.region_code})"))
     return out
 
 
