@@ -238,3 +238,12 @@ def test_the_history_reads_in_chinese_with_field_names_and_values(client, person
     assert before["成员"] == f"王小({mask_id_number(family['son'].id_number)})"
     html = response.content.decode()
     assert "婚姻状况" in html and "household.update" not in html
+
+
+def test_a_region_outside_the_scope_is_ignored_but_the_search_still_applies(
+    client, personas, family
+):
+    make_household(personas.village_assistant, region_code=VILLAGE)
+    client.force_login(personas.village_assistant)
+    rows = client.get(LIST, {"region": OTHER_TOWNSHIP_VILLAGE, "q": "王大"}).context["rows"]
+    assert [r.household.pk for r in rows] == [family["household"].pk]

@@ -107,6 +107,15 @@ def region_filter_choices(user: User) -> list[tuple[str, Any]]:
     return [*choices, *groups.items()]
 
 
+class HouseholdFilterForm(forms.Form):
+    region = forms.ChoiceField(label=_("区划"), required=False)
+    q = forms.CharField(label=_("户主或成员"), required=False)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = region_filter_choices(user)  # type: ignore[attr-defined]
+
+
 def apply_service_errors(
     form: forms.BaseForm, error: ValidationError, aliases: Mapping[str, str] | None = None
 ) -> None:

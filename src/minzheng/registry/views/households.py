@@ -3,7 +3,6 @@ date, declarations, history) and the create and edit forms."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -11,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.exports import xlsx_response
 from minzheng.core.models import User
@@ -20,8 +18,8 @@ from minzheng.registry import exports, selectors, services
 from minzheng.registry.forms import (
     HouseholdCreateForm,
     HouseholdEditForm,
+    HouseholdFilterForm,
     PersonForm,
-    region_filter_choices,
 )
 from minzheng.registry.models import Household, Person
 from minzheng.registry.views.common import (
@@ -42,21 +40,12 @@ HOUSEHOLD_SAVED = "已保存家庭信息"
 HISTORY_LIMIT = 200
 
 
-class HouseholdFilterForm(forms.Form):
-    region = forms.ChoiceField(label=_("区划"), required=False)
-    q = forms.CharField(label=_("户主或成员"), required=False)
-
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["region"].choices = region_filter_choices(user)  # type: ignore[attr-defined]
-
-
 def _filtered(request: HttpRequest, user: User) -> tuple[HouseholdFilterForm, QuerySet[Household]]:
-    """The filter form and the households it keeps (everything in scope when it is invalid)."""
+    """The filter form and the households it keeps."""
     form = HouseholdFilterForm(request.GET, user=user)
-    region, q = "", ""
-    if form.is_valid():
-        region, q = form.cleaned_data["region"], form.cleaned_data["q"].strip()
+    form.is_valid()  # a region outside the choices is dropped; the other filter still applies
+    region = form.cleaned_data.get("region", "")
+    q = form.cleaned_data.get("q", "").strip()
     return form, selectors.household_filter(user=user, region_code=region, q=q)
 
 
