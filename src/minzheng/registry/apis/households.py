@@ -78,7 +78,7 @@ class HouseholdListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         f = filters.validated_data
-        households = selectors.household_list(user=request_user(request), q=f.get("q", ""))
+        households = selectors.household_filter(user=request_user(request), q=f.get("q", ""))
         if f.get("region_code"):
             households = households.filter(prefix_q("region_code", f["region_code"]))
         return paginated_response(
