@@ -113,3 +113,26 @@ def test_the_export_holds_the_filtered_events_in_scope(client, personas, events)
     assert rows[0][:5] == ("时间", "操作人", "角色", "操作人区划", "操作")
     assert {r[8] for r in rows[1:]} == {VILLAGE, OTHER_TOWNSHIP_VILLAGE}
     assert {r[4] for r in rows[1:]} == {"新建家庭"}
+
+
+def test_events_written_by_the_command_line_name_the_system(client, personas):
+    audit_record(
+        actor=None, action="user.create", object_type="User", object_id=1, region_code=VILLAGE
+    )
+    client.force_login(personas.auditor)
+    [line] = client.get("/system/audit/").context["lines"]
+    assert line.who == "系统"
+
+
+def test_changed_fields_are_named_in_chinese(client, personas):
+    audit_record(
+        actor=personas.county_officer,
+        action="household.member_add",
+        object_type="Household",
+        object_id=1,
+        region_code=VILLAGE,
+        changes={"member": [None, "x"], "relationship": [None, "child"], "address": ["a", "b"]},
+    )
+    client.force_login(personas.auditor)
+    [line] = client.get("/system/audit/").context["lines"]
+    assert line.fields == "成员、与户主关系、家庭住址"

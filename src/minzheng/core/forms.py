@@ -19,6 +19,7 @@ LOGIN_INACTIVE = _("该账号已停用,请联系系统管理员")
 CANNOT_DEACTIVATE_SELF = _("不能停用自己正在使用的账号")
 USER_FILE_TOO_LARGE = _("文件不能超过1MB")
 DATE_RANGE_REVERSED = _("结束日期不能早于开始日期")
+REGION_FIELD_HELP = _("输入区划代码或名称(如 341503100201 或 陶洪村),从列表中选择")
 USER_FILE_MAX_BYTES = 1024 * 1024
 
 ACTIVE_CHOICES = [("", _("全部")), ("1", _("在用")), ("0", _("已停用"))]
@@ -50,8 +51,11 @@ class RegionCodeField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("所属区划"))
         kwargs.setdefault("max_length", 120)
+        kwargs.setdefault("help_text", REGION_FIELD_HELP)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"list": "region-options", "autocomplete": "off"})
+        self.widget.attrs.update(
+            {"list": "region-options", "autocomplete": "off", "class": "region-input"}
+        )
 
     def clean(self, value: Any) -> str:
         text = str(super().clean(value) or "").strip()

@@ -63,6 +63,18 @@ OBJECT_URLS = {
     "Household": "registry:household_detail",
     "User": "user_edit",
 }
+# Where a changed field's label is looked up when the object's own model has no such field
+# (a household event lists its member's or its declaration's fields).
+RELATED_MODELS = [("registry", "Person"), ("registry", "Membership"), ("registry", "Declaration")]
+EXTRA_FIELD_LABELS: dict[str, Promise] = {
+    "member": _("成员"),
+    "incomes": _("收入"),
+    "assets": _("财产"),
+    "declaration": _("经济状况申报"),
+    "rows": _("行数"),
+    "password": _("密码"),
+}
+SYSTEM_ACTOR = _("系统")
 SCOPE_FIELDS = {"Person": "region_code", "Household": "region_code", "User": "region__code"}
 MAX_FIELDS_SHOWN = 6
 
@@ -113,13 +125,21 @@ def _model(object_type: str) -> type[Model] | None:
 
 
 def field_label(object_type: str, name: str) -> str:
-    model = _model(object_type)
-    if model is not None:
+    if name in EXTRA_FIELD_LABELS:
+        return str(EXTRA_FIELD_LABELS[name])
+    own = _model(object_type)
+    models = [own] if own is not None else []
+    for app_label, model_name in RELATED_MODELS:
+        try:
+            models.append(apps.get_model(app_label, model_name))
+        except LookupError:
+            continue
+    for model in models:
         try:
             found = model._meta.get_field(name.removesuffix("_id"))
-            return str(getattr(found, "verbose_name", name))
         except FieldDoesNotExist:
-            pass
+            continue
+        return str(getattr(found, "verbose_name", name))
     return name
 
 
@@ -170,7 +190,7 @@ def event_lines(*, user: User, events: list[AuditEvent]) -> list[EventLine]:
     regions = region_names({e.region_code for e in events})
     lines = []
     for e in events:
-        who = (e.actor.full_name or e.actor.username) if e.actor else e.actor_username
+        who = (e.actor.full_name or e.actor.username) if e.actor else str(SYSTEM_ACTOR)
         key = (e.object_type, e.object_id)
         lines.append(
             EventLine(
