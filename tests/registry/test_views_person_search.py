@@ -155,3 +155,14 @@ def test_a_long_list_stops_counting_at_the_cap_and_asks_for_more_conditions(
     assert response.context["page"].paginator.num_pages == 2
     assert len(response.context["rows"]) == 10
     assert "超过 30 人,请输入更多条件缩小范围" in response.content.decode()
+
+
+def test_pages_that_answer_htmx_with_fragments_vary_on_the_htmx_header(client, personas, people):
+    client.force_login(personas.village_assistant)
+    for headers in [{}, {"HTTP_HX_REQUEST": "true"}]:
+        response = client.get(URL, {"q": "zs"}, **headers)
+        assert "HX-Request" in response["Vary"]
+    restore = client.get(
+        URL, {"q": "zs"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in restore.content.decode()  # htmx restoring history needs the whole page

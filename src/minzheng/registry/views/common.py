@@ -14,9 +14,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -62,10 +64,25 @@ editor = _requires(REGISTRY_EDITORS)
 
 
 def is_fragment(request: HttpRequest) -> bool:
-    """An htmx request for a part of the page (not a boosted navigation)."""
+    """An htmx request for a part of the page (not a boosted navigation, and not htmx
+    restoring a page from history, which needs the whole page)."""
+    headers = request.headers
     return (
-        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+def render_page(
+    request: HttpRequest, template: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The whole page, or only its `partial` for htmx. The response varies on HX-Request so
+    that a browser never shows a cached fragment as the page (back button, pushed URLs)."""
+    name = f"{template}#{partial}" if is_fragment(request) else template
+    response = render(request, name, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 class CappedPaginator(Paginator):  # type: ignore[type-arg]

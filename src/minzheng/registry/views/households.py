@@ -3,6 +3,8 @@ date, declarations, history) and the create and edit forms."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -31,6 +33,7 @@ from minzheng.registry.views.common import (
     is_fragment,
     paginate,
     reader,
+    render_page,
 )
 from minzheng.registry.views.history import history_entries
 from minzheng.registry.views.presenters import declaration_view, household_rows, member_rows
@@ -60,8 +63,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "rows": household_rows(user, page.object_list),
         "can_edit": can(user, REGISTRY_EDITORS),
     }
-    template = "registry/household_list.html"
-    return render(request, f"{template}#results" if is_fragment(request) else template, context)
+    return render_page(request, "registry/household_list.html", "results", context)
 
 
 @reader
@@ -90,23 +92,23 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "others": member_rows(user, [m for m in memberships if m not in current], day),
         "can_edit": can(user, REGISTRY_EDITORS),
     }
-    if is_fragment(request):
-        return render(request, "registry/household_detail.html#members", context)
+    if not is_fragment(request):  # the members table alone needs none of the rest
+        context |= _household_page_context(user, household)
+    return render_page(request, "registry/household_detail.html", "members", context)
+
+
+def _household_page_context(user: User, household: Household) -> dict[str, Any]:
     head = household.head
-    context |= {
-        "region_name": selectors.region_names([household.region_code]).get(
-            household.region_code, ""
-        ),
+    names = selectors.region_names([household.region_code])
+    declarations = selectors.household_declarations(household=household)
+    events = selectors.household_history(household=household)[:HISTORY_LIMIT]
+    return {
+        "region_name": names.get(household.region_code, ""),
         "head_id": selectors.display_id_number(user, head.id_number) if head else "",
         "bank_account": selectors.display_bank_account(user, household.bank_account_number),
-        "declarations": [
-            declaration_view(d) for d in selectors.household_declarations(household=household)
-        ],
-        "history": history_entries(
-            user, selectors.household_history(household=household)[:HISTORY_LIMIT]
-        ),
+        "declarations": [declaration_view(d) for d in declarations],
+        "history": history_entries(user, events),
     }
-    return render(request, "registry/household_detail.html", context)
 
 
 def _create_household(

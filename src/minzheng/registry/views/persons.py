@@ -20,10 +20,10 @@ from minzheng.registry.views.common import (
     current_user,
     editor,
     errors_to,
-    is_fragment,
     next_url,
     paginate,
     reader,
+    render_page,
 )
 from minzheng.registry.views.history import history_entries
 from minzheng.registry.views.presenters import person_fields, person_rows
@@ -43,8 +43,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "rows": person_rows(user, page.object_list),
         "can_edit": can(user, REGISTRY_EDITORS),
     }
-    template = "registry/person_list.html"
-    return render(request, f"{template}#results" if is_fragment(request) else template, context)
+    return render_page(request, "registry/person_list.html", "results", context)
 
 
 @reader
