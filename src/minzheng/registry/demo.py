@@ -17,6 +17,7 @@ from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from stdnum import luhn
 
 from minzheng.core.idnumbers import make_id_number
 from minzheng.core.models import Region
@@ -208,16 +209,18 @@ class _Generator:
         )
         return f"{place.address}{r.choice(ESTATES)}{building}"
 
-    def _bank(self, place: Place, persons: list[PersonRow]) -> tuple[str, str, str]:
+    def _bank(self, place: Place, members: list[tuple[PersonRow, str]]) -> tuple[str, str, str]:
+        """(bank, account name, card number) for most households: the head's account, or
+        now and then the spouse's."""
         if self.rng.random() > 0.86:
             return "", "", ""
         bank = place.banks.pick(self.rng)
-        holders = [
-            p for p in persons[:2] if p.death_date is None and p.marital_status != "unmarried"
-        ]
-        holder = persons[0] if self.rng.random() < 0.9 or len(holders) < 2 else holders[1]
+        holder = members[0][0]
+        spouse = next((p for p, rel in members if rel == "spouse" and not p.death_date), None)
+        if spouse and self.rng.random() < 0.1:
+            holder = spouse
         body = place.bins[bank] + f"{self.rng.randrange(10**12):012d}"
-        return bank, holder.name, body + luhn_digit(body)
+        return bank, holder.name, body + luhn.calc_check_digit(body)
 
     def household(self, place: Place) -> DemoHousehold:
         specs = self.families.household()
@@ -226,8 +229,8 @@ class _Generator:
         persons = [
             self._person(s, n, place, ethnicity) for s, n in zip(specs, surnames, strict=True)
         ]
-        bank_name, account_name, account_number = self._bank(place, persons)
         members = [(p, s.relationship) for p, s in zip(persons, specs, strict=True)]
+        bank_name, account_name, account_number = self._bank(place, members)
         return DemoHousehold(
             address=self._address(place),
             region_code=place.code,
@@ -239,15 +242,6 @@ class _Generator:
                 rng=self.rng, as_of=self.as_of, place=place, members=members
             ),
         )
-
-
-def luhn_digit(body: str) -> str:
-    """The check digit that makes `body` + digit pass the Luhn test (bank card numbers)."""
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
 
 
 def _village_weight(village: Region) -> float:
@@ -266,6 +260,8 @@ def generate_households(
 ) -> Iterator[DemoHousehold]:
     """`n` households spread over `villages` (communities weigh more), the same for the same
     seed and `as_of` (default today). ID numbers in `taken` are never produced."""
+    if not villages:
+        raise ValueError("generate_households needs at least one village")
     rng = random.Random(seed)
     places = [Place.of(v) for v in villages]
     cumulative = list(itertools.accumulate(_village_weight(v) for v in villages))

@@ -75,18 +75,25 @@ class _Declarer:
     def income(self, member: int, kind: str, amount: float, note: str, step: int = 10) -> None:
         self.plan.incomes.append(IncomePlan(member, kind, _yuan(amount, step), note))
 
-    def asset(self, member: int | None, kind: str, value: float, **extra: object) -> None:
-        area = extra.get("area")
-        self.plan.assets.append(
-            AssetPlan(
-                member,
-                kind,
-                _yuan(value, 100),
-                Decimal(str(area)) if area is not None else None,
-                str(extra.get("registration_number", "")),
-                str(extra.get("description", "")),
-            )
+    def asset(
+        self,
+        member: int | None,
+        kind: str,
+        value: float,
+        *,
+        area: int | None = None,
+        registration_number: str = "",
+        description: str = "",
+    ) -> None:
+        plan = AssetPlan(
+            member,
+            kind,
+            _yuan(value, 100),
+            Decimal(area) if area is not None else None,
+            registration_number,
+            description,
         )
+        self.plan.assets.append(plan)
 
     def work(self, i: int, person: PersonRow, age: int) -> None:
         r, rng = self.rng.random(), self.rng
@@ -172,9 +179,15 @@ class _Declarer:
         if drivers and rng.random() < 0.03:
             kind, what = ("93", "农民专业合作社") if rng.random() < 0.15 else ("92", "个体工商户")
             number = business_uscc(rng, self.place.county, kind)
-            shop = rng.choice(SHOPS)
-            self.asset(rng.choice(drivers), "business", 0, registration_number=number,
-                       description=f"{what}({shop})")  # fmt: skip
+            capital = rng.randint(1, 20) * 10000
+            description = f"{what}({rng.choice(SHOPS)}),注册资金{capital}元"
+            self.asset(
+                rng.choice(drivers),
+                "business",
+                capital,
+                registration_number=number,
+                description=description,
+            )
 
     def vehicle(self, owner: int) -> None:
         rng = self.rng
@@ -197,13 +210,25 @@ class _Declarer:
         if rng.random() < (0.75 if urban else 0.9):
             area = rng.randint(60, 140) if urban else rng.randint(90, 220)
             value = area * (rng.randint(4500, 7000) if urban else rng.randint(600, 1200))
-            self.asset(head, "real_estate", value, area=area, registration_number=self.deed(),
-                       description="商品房" if urban else "自建房(宅基地)")  # fmt: skip
+            self.asset(
+                head,
+                "real_estate",
+                value,
+                area=area,
+                registration_number=self.deed(),
+                description="商品房" if urban else "自建房(宅基地)",
+            )
         if not urban and rng.random() < 0.12:
             area = rng.randint(70, 130)
             value = area * rng.randint(4500, 6500)
-            self.asset(head, "real_estate", value, area=area, registration_number=self.deed(),
-                       description="城区商品房")  # fmt: skip
+            self.asset(
+                head,
+                "real_estate",
+                value,
+                area=area,
+                registration_number=self.deed(),
+                description="城区商品房",
+            )
 
     def deed(self) -> str:
         """不动产权证号, e.g. 皖(2021)六安市不动产权第0012345号."""

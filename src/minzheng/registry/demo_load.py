@@ -101,21 +101,21 @@ def _new_ids(sql: str, mark: int) -> dict[str, int]:
 def _audit_row(
     action: str, household_id: int, region_code: str, changes: Mapping[str, object]
 ) -> tuple[object, ...]:
-    now = timezone.now()
-    changes_json = json.dumps(changes, ensure_ascii=False, default=str)
-    return (
-        now,
-        None,
-        "system",
-        "",
-        "",
-        action,
-        "Household",
-        str(household_id),
-        region_code,
-        changes_json,
-        DEMO_REASON,
-    )
+    """An audit event of the household, by `system`, in the order of bulk.AUDIT_COLUMNS."""
+    event = {
+        "at": timezone.now(),
+        "actor_id": None,
+        "actor_username": "system",
+        "actor_role": "",
+        "actor_region_code": "",
+        "action": action,
+        "object_type": "Household",
+        "object_id": str(household_id),
+        "region_code": region_code,
+        "changes": json.dumps(changes, ensure_ascii=False, default=str),
+        "reason": DEMO_REASON,
+    }
+    return tuple(event[column] for column in AUDIT_COLUMNS)
 
 
 def _membership_changes(
@@ -204,7 +204,7 @@ def demo_households_write(
     households: Iterable[DemoHousehold],
     valid_from: datetime.date,
     progress: Callable[[int], None] | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 2000,
 ) -> DemoResult:
     """Write the households, members and declarations set-based. Runs inside the caller's
     transaction; `progress(n)` after each batch of n households."""

@@ -7,7 +7,7 @@ import time
 import unicodedata
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from minzheng.core.models import Role
@@ -38,7 +38,10 @@ class Command(BaseCommand):
             self.stdout.write(ALREADY_LOADED)
             return
         n = options["households"]
+        if n < 0:
+            raise CommandError("户数不能为负数")
         started = time.monotonic()
+        self.stderr.style_func = None  # a plain progress bar, not an error-red one
         with tqdm(total=n, unit="户", desc="生成演示数据", file=self.stderr, disable=None) as bar:
             result = demo_load(households=n, seed=options["seed"], progress=bar.update)
         seconds = time.monotonic() - started
