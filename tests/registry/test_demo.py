@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 from stdnum import luhn
 from stdnum.cn import uscc
 
@@ -37,18 +38,14 @@ HOUSEHOLDS = 200
 
 
 @pytest.fixture(scope="module")
-def demo_output(django_db_setup: None, django_db_blocker: object) -> Iterator[str]:
+def demo_output(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
     """The demo county with 200 households, loaded once for this module inside a transaction
     that is rolled back after its last test (each test's own changes roll back after it)."""
-    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
+    with django_db_blocker.unblock(), transaction.atomic():
         out = io.StringIO()
         call_command("demo", households=HOUSEHOLDS, stdout=out, stderr=io.StringIO())
         yield out.getvalue()
         transaction.set_rollback(True)
-
-
-def _age(person: Person, day: datetime.date) -> int:
-    return person.age_on(day)
 
 
 def test_the_demo_county_has_23_townships_and_324_villages(demo_output):
@@ -100,7 +97,7 @@ def test_heads_are_adults_and_relationships_fit_the_ages(demo_output):
     for household in Household.objects.prefetch_related("memberships__person"):
         members = {m.relationship: [] for m in household.memberships.all()}
         for m in household.memberships.all():
-            members[m.relationship].append(_age(m.person, today))
+            members[m.relationship].append(m.person.age_on(today))
         (head,) = members["head"]
         assert head >= 18
         for spouse in members.get("spouse", []):
@@ -130,7 +127,7 @@ def test_disability_labour_and_deaths_are_recorded_consistently(demo_output):
         assert person.disability_certificate.endswith(str(person.disability_grade))
     today = timezone.localdate()
     for person in Person.objects.all():
-        if _age(person, today) < 16:
+        if person.age_on(today) < 16:
             assert person.labour_capacity == "none" and person.phone == ""
     for membership in Membership.objects.filter(person__death_date__isnull=False):
         assert membership.valid_to == membership.person.death_date
