@@ -179,7 +179,8 @@ def _is_key(model: type[Model], value: str) -> bool:
 
 def _fields_text(event: AuditEvent) -> str:
     changes: dict[str, Any] = event.changes or {}
-    keys = [k for k in changes if k not in {"id", "created_at", "updated_at"}]
+    # sorted: PostgreSQL's jsonb keeps its own key order, SQLite the order written
+    keys = sorted(k for k in changes if k not in {"id", "created_at", "updated_at"})
     shown = [field_label(event.object_type, k) for k in keys[:MAX_FIELDS_SHOWN]]
     more = "…" if len(keys) > MAX_FIELDS_SHOWN else ""
     return "、".join(shown) + more

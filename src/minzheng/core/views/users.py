@@ -36,16 +36,14 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
 def user_index(request: HttpRequest) -> HttpResponse:
     actor = current_user(request)
     filters = UserFilterForm(request.GET or None)
-    users = user_list(user=actor)
-    if filters.is_valid():
-        data = filters.cleaned_data
-        users = user_list(
-            user=actor,
-            role=data["role"],
-            region_prefix=scope_prefix_of(data["region"]),
-            is_active=filters.is_active_value(),
-            q=data["q"],
-        )
+    data = filters.cleaned_data if filters.is_valid() else {}
+    users = user_list(
+        user=actor,
+        role=data.get("role", ""),
+        region_prefix=scope_prefix_of(data.get("region", "")),
+        is_active=filters.is_active_value() if data else None,
+        q=data.get("q", ""),
+    )
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
