@@ -194,3 +194,26 @@ def test_from_a_shell_a_refusal_prints_the_chinese_message_and_exits_1() -> None
     assert done.returncode == 1
     expected = ROLE_UNKNOWN.format(role="cunzhang", choices=", ".join(Role.values))
     assert done.stderr.strip().splitlines()[-1] == expected
+
+
+def test_a_county_creates_its_village_accounts_from_one_csv_file(regions: Any, tmp_path) -> None:
+    path = tmp_path / "accounts.csv"
+    lines = ["用户名,姓名,角色,区划代码,初始密码"]
+    lines += [f"cun{i:03d},协理员{i},village_assistant,{VILLAGE},{GOOD_PASSWORD}" for i in range(5)]
+    path.write_text("\n".join(lines), encoding="gbk")
+    out = user("import", str(path))
+    assert "已创建5个用户" in out
+    assert User.objects.filter(username__startswith="cun", region_id=VILLAGE).count() == 5
+
+
+def test_a_csv_file_with_one_bad_row_creates_no_account(regions: Any, tmp_path) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "用户名,姓名,角色,区划代码,初始密码\n"
+        f"cun001,甲,village_assistant,{VILLAGE},{GOOD_PASSWORD}\n"
+        f"cun002,乙,village_assistant,999999999999,{GOOD_PASSWORD}\n",
+        encoding="utf-8",
+    )
+    message = refused("import", str(path))
+    assert "第3行" in message and "区划代码" in message
+    assert not User.objects.filter(username__startswith="cun").exists()
