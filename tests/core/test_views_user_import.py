@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from minzheng.core.models import AuditEvent, Role, User
-from minzheng.core.services.user_import import read_user_csv, users_import
+from minzheng.core.services.user_import import read_user_csv, users_import, users_import_steps
 from tests.conftest import OTHER_COUNTY_VILLAGE, VILLAGE
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,19 @@ def test_the_import_is_for_system_admins_only(client, personas):
     assert upload(client, HEADER + GOOD_ROWS).status_code == 404
     assert client.get("/system/users/import/template.csv").status_code == 404
     assert not User.objects.filter(username="cun101").exists()
+
+
+def test_stopping_midway_keeps_no_account(personas):
+    """What happens when the browser goes away: the page's generator stops the import."""
+    rows = read_user_csv((HEADER + GOOD_ROWS).encode())
+    steps = users_import_steps(actor=personas.system_admin, rows=rows)
+    assert next(steps).done == 1
+    assert User.objects.filter(username="cun101").exists()  # inside the open transaction
+    steps.close()
+    assert not User.objects.filter(username__in=["cun101", "cun102", "zhen101"]).exists()
+
+
+def test_the_page_streams_progress_for_each_account(client, personas):
+    client.force_login(personas.system_admin)
+    html = body(upload(client, HEADER + GOOD_ROWS))
+    assert "mzProgress(1,3)" in html and "mzProgress(3,3)" in html

@@ -70,9 +70,13 @@ def _stream(request: HttpRequest, actor: User, rows: list[UserRow]) -> Streaming
     def chunks() -> Iterator[str]:
         yield head
         last = ImportProgress(total=len(rows))
-        for last in users_import_steps(actor=actor, rows=rows):
-            if not last.finished:
-                yield _progress_chunk(last)
+        steps = users_import_steps(actor=actor, rows=rows)
+        try:
+            for last in steps:
+                if not last.finished:
+                    yield _progress_chunk(last)
+        finally:
+            steps.close()  # the browser went away: roll the import back at once
         yield render_to_string(
             "core/user_import.html#result", {"progress": last, "streaming": True}, request=request
         )
