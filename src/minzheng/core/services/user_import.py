@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -199,7 +199,9 @@ def users_import_check(*, actor: User | None, rows: list[UserRow]) -> list[RowEr
     return errors
 
 
-def users_import_steps(*, actor: User | None, rows: list[UserRow]) -> Iterator[ImportProgress]:
+def users_import_steps(
+    *, actor: User | None, rows: list[UserRow]
+) -> Generator[ImportProgress, None, None]:
     """Create every account or none, yielding progress after each one. Stopping the iteration
     early (the browser went away) rolls everything back."""
     progress = ImportProgress(total=len(rows))
