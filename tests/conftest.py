@@ -6,10 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from minzheng.core.models import Region, Role, User
 
 PASSWORD = "Minzheng-Test-2026"
+
+
+@pytest.fixture(autouse=True)
+def _back_to_chinese():
+    """A request in English leaves English active in the thread; every test starts Chinese."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
 
 REGIONS = [
     ("340000000000", "安徽省", 1, None, ""),

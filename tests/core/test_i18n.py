@@ -70,3 +70,11 @@ def test_every_role_label_has_an_english_translation():
     with translation.override("en"):
         labels = [str(label) for label in Role.labels]
     assert all(label.isascii() for label in labels), labels
+
+
+def test_an_english_browser_still_gets_chinese_pages_until_the_user_switches(client):
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.headers["Content-Language"] == "en"
