@@ -20,6 +20,12 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def wanted(database: str) -> bool:
+    """BENCH_DATABASES=postgresql (or sqlite) limits a run to one database."""
+    chosen = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+    return database in chosen
+
+
 @contextlib.contextmanager
 def sqlite_url() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="mz-bench-") as folder:
@@ -58,6 +64,8 @@ def run_child(script: Path, database_url: str, *args: str) -> dict[str, Any]:
         "DJANGO_SETTINGS_MODULE": "minzheng.settings.base",
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
+        # a 200,000-household CSV is ~71 MB, above the upload page's default cap of 50 MB
+        "IMPORT_MAX_BYTES": os.environ.get("IMPORT_MAX_BYTES", str(512 * 1024 * 1024)),
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
     done = subprocess.run(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -24,6 +25,7 @@ from bench._databases import (
     postgres_url,
     run_child,
     sqlite_url,
+    wanted,
 )
 
 TARGET_PERSONS_PER_SECOND = 20_000
@@ -67,6 +69,7 @@ def child(path: str) -> None:
     took, cpu = time.perf_counter() - started, time.process_time() - cpu
     writing = marks.get(ImportJob.Stage.WRITING, started + took)
     result = {
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "status": job.status,
         "message": job.message,
         "persons": job.persons_imported,
@@ -86,7 +89,8 @@ def report(name: str, result: dict[str, object]) -> float:
         f"# {name}: {result['households']} households, {persons} persons in {seconds:.1f} s "
         f"(check {float(str(result['check_seconds'])):.1f} s, "
         f"write+commit {float(str(result['write_seconds'])):.1f} s; "
-        f"importer CPU {float(str(result['python_cpu_seconds'])):.1f} s; "
+        f"importer CPU {float(str(result['python_cpu_seconds'])):.1f} s, "
+        f"peak memory {result['max_rss_mb']} MB; "
         f"load average {os.getloadavg()[0]:.1f}) {result['message']}"
     )
     print(f"bench {name}: {rate:.0f} persons/s", flush=True)
@@ -100,8 +104,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mz-import-") as tmp:
         files = generate(Path(tmp), households, formats)
         for fmt, path in files.items():
-            with sqlite_url() as url:
-                report(f"registry_import_{fmt}_sqlite", run_child(script, url, str(path)))
+            if wanted("sqlite"):
+                with sqlite_url() as url:
+                    report(f"registry_import_{fmt}_sqlite", run_child(script, url, str(path)))
+            if not wanted("postgresql"):
+                continue
             with postgres_url("mz_bench_import") as pg:
                 if pg is None:
                     continue

@@ -26,6 +26,7 @@ from bench._databases import (
     postgres_url,
     run_child,
     sqlite_url,
+    wanted,
 )
 
 TARGET_P95_MS = 50.0
@@ -134,10 +135,11 @@ def report(database: str, result: dict[str, dict[str, list[float]]]) -> None:
 def main() -> None:
     persons = os.environ.get("BENCH_PERSONS", "1000000")
     script = Path(__file__).resolve()
-    with sqlite_url() as url:
-        report("sqlite", run_child(script, url, persons))
+    if wanted("sqlite"):
+        with sqlite_url() as url:
+            report("sqlite", run_child(script, url, persons))
     with postgres_url("mz_bench_search") as pg:
-        if pg is not None:
+        if pg is not None and wanted("postgresql"):
             report("postgresql", run_child(script, pg, persons))
 
 
