@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from minzheng.core.idnumbers import birth_date_of, sex_of
+from minzheng.core.idnumbers import sex_of
 from minzheng.core.models import User
 from minzheng.registry.models import JoinReason, Relationship
 from minzheng.registry.names import pinyin_keys
@@ -119,7 +119,13 @@ class BulkResult:
     persons: int
 
 
-def _reserve_ids(table: str, n: int) -> list[int]:
+def _birth_date(id_number: str) -> datetime.date:
+    """The birth date of an already validated number (YYYYMMDD at positions 7-14), without
+    stdnum's input cleaning, which is the bulk of its cost over half a million persons."""
+    return datetime.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+def reserve_ids(table: str, n: int) -> list[int]:
     """n fresh primary keys for `table`, reserved so that concurrent writers never collide."""
     if n == 0:
         return []
@@ -136,7 +142,7 @@ def _reserve_ids(table: str, n: int) -> list[int]:
         return list(range(start, start + n))
 
 
-def _write(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def write_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     if not rows:
         return
     cols = ", ".join(columns)
@@ -178,8 +184,8 @@ def households_bulk_create(
     persons_total = 0
     for chunk in _chunks(households, chunk_size):
         n_persons = sum(len(h.members) for h in chunk)
-        person_ids = iter(_reserve_ids("registry_person", n_persons))
-        household_ids = _reserve_ids("registry_household", len(chunk))
+        person_ids = iter(reserve_ids("registry_person", n_persons))
+        household_ids = reserve_ids("registry_household", len(chunk))
         person_rows: list[tuple[object, ...]] = []
         household_rows: list[tuple[object, ...]] = []
         membership_rows: list[tuple[object, ...]] = []
@@ -199,7 +205,7 @@ def households_bulk_create(
                         full,
                         initials,
                         sex_of(person.id_number),
-                        birth_date_of(person.id_number),
+                        _birth_date(person.id_number),
                         person.ethnicity,
                         person.phone,
                         person.hukou_type,
@@ -258,10 +264,10 @@ def households_bulk_create(
                     reason,
                 )
             )
-        _write("registry_person", PERSON_COLUMNS, person_rows)
-        _write("registry_household", HOUSEHOLD_COLUMNS, household_rows)
-        _write("registry_membership", MEMBERSHIP_COLUMNS, membership_rows)
-        _write("core_auditevent", AUDIT_COLUMNS, audit_rows)
+        write_rows("registry_person", PERSON_COLUMNS, person_rows)
+        write_rows("registry_household", HOUSEHOLD_COLUMNS, household_rows)
+        write_rows("registry_membership", MEMBERSHIP_COLUMNS, membership_rows)
+        write_rows("core_auditevent", AUDIT_COLUMNS, audit_rows)
         persons_total += n_persons
         if progress:
             progress(len(chunk))

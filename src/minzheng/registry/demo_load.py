@@ -16,9 +16,9 @@ from minzheng.core.models import Region, Role, User
 from minzheng.core.services.users import user_create
 from minzheng.registry.bulk import (
     AUDIT_COLUMNS,
-    _reserve_ids,
-    _write,
     households_bulk_create,
+    reserve_ids,
+    write_rows,
 )
 from minzheng.registry.demo import DemoHousehold, generate_households
 from minzheng.registry.demo_declarations import birth_of
@@ -153,7 +153,7 @@ def _membership_changes(
                 " WHERE person_id = %s",
                 deaths,
             )
-    _write("core_auditevent", AUDIT_COLUMNS, audit)
+    write_rows("core_auditevent", AUDIT_COLUMNS, audit)
     return len(deaths)
 
 
@@ -161,7 +161,7 @@ def _declarations(
     batch: list[DemoHousehold], pids: dict[str, int], hids: dict[str, int], result: DemoResult
 ) -> None:
     surveyed = [(h, h.declaration) for h in batch if h.declaration is not None]
-    ids = _reserve_ids("registry_declaration", len(surveyed))
+    ids = reserve_ids("registry_declaration", len(surveyed))
     now = timezone.now()
     rows, incomes, assets, audit = [], [], [], []
     for did, (h, plan) in zip(ids, surveyed, strict=True):
@@ -190,10 +190,10 @@ def _declarations(
             "assets": [None, len(plan.assets)],
         }
         audit.append(_audit_row("declaration.create", hid, h.region_code, changes))
-    _write("registry_declaration", DECLARATION_COLUMNS, rows)
-    _write("registry_incomeitem", INCOME_COLUMNS, incomes)
-    _write("registry_assetitem", ASSET_COLUMNS, assets)
-    _write("core_auditevent", AUDIT_COLUMNS, audit)
+    write_rows("registry_declaration", DECLARATION_COLUMNS, rows)
+    write_rows("registry_incomeitem", INCOME_COLUMNS, incomes)
+    write_rows("registry_assetitem", ASSET_COLUMNS, assets)
+    write_rows("core_auditevent", AUDIT_COLUMNS, audit)
     result.declarations += len(rows)
     result.incomes += len(incomes)
     result.assets += len(assets)
