@@ -8,5 +8,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from minzheng.core import signals
+        from minzheng.core.audit import register_audit_labels
+        from minzheng.core.audit_labels import ACTIONS, CHANGES
 
         signals.connect()
+        register_audit_labels(actions=ACTIONS, changes=CHANGES)

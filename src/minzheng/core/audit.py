@@ -8,8 +8,29 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Model
+from django.utils.functional import Promise
 
 from minzheng.core.models import AuditEvent, User
+
+# How events read in Chinese. Each app registers the actions it writes (and the keys of
+# `changes` that are not fields of a model) from its AppConfig.ready(), so that the audit
+# search, the dashboard and a household's history all say the same thing.
+ACTION_LABELS: dict[str, Promise] = {}
+CHANGE_LABELS: dict[str, Promise] = {}
+
+
+def register_audit_labels(
+    *, actions: dict[str, Promise], changes: dict[str, Promise] | None = None
+) -> None:
+    ACTION_LABELS.update(actions)
+    CHANGE_LABELS.update(changes or {})
+
+
+def action_label(action: str) -> str:
+    """The action in the reader's language; actions of later modules show their code until
+    they register a label."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 def _plain(value: Any) -> Any:

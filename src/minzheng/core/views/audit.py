@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from minzheng.core.audit import action_label
 from minzheng.core.exports import xlsx_response
 from minzheng.core.forms import AuditFilterForm
 from minzheng.core.models import AuditEvent, User
@@ -23,7 +24,6 @@ from minzheng.core.selectors import AuditFilters, audit_event_list, scope_prefix
 from minzheng.core.views.access import current_user, roles_required
 from minzheng.core.views.display import (
     action_choices,
-    action_label,
     event_lines,
     object_type_choices,
     role_label,

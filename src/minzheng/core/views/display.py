@@ -16,29 +16,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.core.audit import ACTION_LABELS, CHANGE_LABELS, action_label
 from minzheng.core.models import AuditEvent, Role, User
 from minzheng.core.regions import prefix_q
 from minzheng.core.scope import USER_ADMINS, can
 from minzheng.core.selectors import region_names
-
-ACTION_LABELS: dict[str, Promise] = {
-    "person.create": _("新增居民"),
-    "person.update": _("修改居民信息"),
-    "person.death": _("登记死亡"),
-    "household.create": _("新建家庭"),
-    "household.update": _("修改家庭信息"),
-    "household.member_add": _("增加家庭成员"),
-    "household.member_remove": _("家庭成员减少"),
-    "household.head_change": _("变更户主"),
-    "household.import": _("导入家庭"),
-    "declaration.create": _("经济状况申报"),
-    "user.create": _("新建用户"),
-    "user.update": _("修改用户"),
-    "user.set_password": _("重置密码"),
-    "regions.load": _("导入行政区划"),
-    "calendar.add": _("录入节假日调整"),
-    "calendar.delete": _("删除节假日调整"),
-}
 
 # object_type -> (app label, model name, related rows to fetch for its str())
 OBJECT_MODELS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -66,14 +48,6 @@ OBJECT_URLS = {
 # Where a changed field's label is looked up when the object's own model has no such field
 # (a household event lists its member's or its declaration's fields).
 RELATED_MODELS = [("registry", "Person"), ("registry", "Membership"), ("registry", "Declaration")]
-EXTRA_FIELD_LABELS: dict[str, Promise] = {
-    "member": _("成员"),
-    "incomes": _("收入"),
-    "assets": _("财产"),
-    "declaration": _("经济状况申报"),
-    "rows": _("行数"),
-    "password": _("密码"),
-}
 SYSTEM_ACTOR = _("系统")
 SCOPE_FIELDS = {"Person": "region_code", "Household": "region_code", "User": "region__code"}
 MAX_FIELDS_SHOWN = 6
@@ -95,11 +69,6 @@ class EventLine:
     @property
     def reason(self) -> str:
         return self.event.reason
-
-
-def action_label(action: str) -> str:
-    label = ACTION_LABELS.get(action)
-    return str(label) if label is not None else action
 
 
 def action_choices() -> list[tuple[str, str]]:
@@ -125,8 +94,8 @@ def _model(object_type: str) -> type[Model] | None:
 
 
 def field_label(object_type: str, name: str) -> str:
-    if name in EXTRA_FIELD_LABELS:
-        return str(EXTRA_FIELD_LABELS[name])
+    if name in CHANGE_LABELS:
+        return str(CHANGE_LABELS[name])
     own = _model(object_type)
     models = [own] if own is not None else []
     for app_label, model_name in RELATED_MODELS:

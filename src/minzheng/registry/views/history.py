@@ -14,33 +14,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.core.audit import CHANGE_LABELS, action_label
 from minzheng.core.models import AuditEvent, Role, User
 from minzheng.registry import selectors
 from minzheng.registry.models import Household, Membership, Person
 from minzheng.registry.views.presenters import EMPTY, choice_label
 
-ACTION_LABELS = {
-    "person.create": _("登记居民"),
-    "person.update": _("修改居民信息"),
-    "person.death": _("登记死亡"),
-    "household.create": _("新建家庭"),
-    "household.update": _("修改家庭信息"),
-    "household.member_add": _("增加家庭成员"),
-    "household.member_remove": _("减少家庭成员"),
-    "household.head_change": _("变更户主"),
-    "household.import": _("批量导入家庭"),
-    "declaration.create": _("新增经济状况申报"),
-}
-# Keys of `changes` that are not model fields.
-EXTRA_LABELS = {
-    "member": _("成员"),
-    "head": _("户主"),
-    "date": _("日期"),
-    "declaration": _("申报编号"),
-    "declared_on": _("申报日期"),
-    "incomes": _("收入项数"),
-    "assets": _("财产项数"),
-}
 ID_KEYS = {"id_number", "member", "head"}
 FACT_ACTIONS = {"household.member_add", "household.member_remove", "person.death"}
 MODELS: dict[str, type[Model]] = {"Person": Person, "Household": Household}
@@ -106,8 +85,8 @@ class _Reader:
         )
 
     def label(self, model: type[Model], key: str) -> str:
-        if key in EXTRA_LABELS:
-            return str(EXTRA_LABELS[key])
+        if key in CHANGE_LABELS:
+            return str(CHANGE_LABELS[key])
         f = _field(model, key)
         return str(f.verbose_name) if f is not None else key
 
@@ -164,7 +143,7 @@ def history_entries(user: User, events: Iterable[AuditEvent]) -> list[HistoryEnt
                 at=e.at,
                 actor=actor,
                 role=str(Role(e.actor_role).label) if e.actor_role in Role.values else "",
-                action=str(ACTION_LABELS.get(e.action, e.action)),
+                action=action_label(e.action),
                 subject=person_names.get(int(e.object_id), "") if e.object_type == "Person" else "",
                 changes=changes,
                 reason=e.reason,
