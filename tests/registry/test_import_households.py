@@ -60,7 +60,8 @@ def test_it_leaves_an_audit_event_per_household_and_one_for_the_job(personas, tm
     assert AuditEvent.objects.filter(action="household.create").count() == 2
     event = AuditEvent.objects.get(action="household.import")
     assert event.object_id == str(job.pk) and event.actor == personas.township_clerk
-    assert event.changes["households"] == [None, 2] and event.changes["persons"] == [None, 6]
+    assert event.changes["households_imported"] == [None, 2]
+    assert event.changes["persons_imported"] == [None, 6]
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig"])

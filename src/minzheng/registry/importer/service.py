@@ -190,14 +190,16 @@ def _write(job: ImportJob, result: CheckResult, progress: JobProgress) -> None:
 
 
 def _job_changes(job: ImportJob) -> dict[str, list[object]]:
-    return {
-        "file_name": [None, job.file_name],
-        "mode": [None, job.mode],
-        "households": [None, job.households_imported],
-        "persons": [None, job.persons_imported],
-        "households_skipped": [None, job.households_skipped],
-        "errors": [None, job.error_count],
-    }
+    """Keyed by ImportJob's field names, so that the audit pages label them in Chinese."""
+    fields = [
+        "file_name",
+        "mode",
+        "households_imported",
+        "persons_imported",
+        "households_skipped",
+        "error_count",
+    ]
+    return {name: [None, getattr(job, name)] for name in fields}
 
 
 def _finish(job: ImportJob, status: str, *, message: str, audited: bool = False) -> None:
