@@ -7,7 +7,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 
 from minzheng.core.idnumbers import IdNumberError, mask_id_number, normalize_id_number
@@ -53,13 +55,32 @@ def parse_query(raw: str) -> SearchQuery:
     return SearchQuery("name", text)
 
 
+# Scopes this short (a county or wider) hold most of the table: the search key should lead.
+WIDE_SCOPE_DIGITS = 6
+
+
+def _search_scope(user: User) -> QuerySet[Person]:
+    """Persons in the user's scope, written so that the search key's index leads the query.
+
+    SQLite's planner prefers the region_code index for the scope's range even when the range
+    is the whole county (2 s at a million persons); comparing a substring instead hides the
+    scope from the index, so SQLite starts from the search key (40 ms). PostgreSQL's planner
+    weighs both indexes by their statistics and needs no such help."""
+    prefix = user.scope_prefix
+    if connection.vendor == "sqlite" and 0 < len(prefix) <= WIDE_SCOPE_DIGITS:
+        return Person.objects.annotate(_scope=Substr("region_code", 1, len(prefix))).filter(
+            _scope=prefix
+        )
+    return scoped(Person.objects.all(), user)
+
+
 def person_search(*, user: User, q: str) -> QuerySet[Person]:
     """Persons in scope matching the clerk's text, in a stable order. Each branch is answered
     from one index (see Person's indexed search keys)."""
     query = parse_query(q)
-    persons = scoped(Person.objects.all(), user)
     if query.kind == "empty":
-        return persons.order_by("id")
+        return scoped(Person.objects.all(), user).order_by("id")
+    persons = _search_scope(user)
     if query.kind == "id":
         try:
             number = normalize_id_number(query.text)
