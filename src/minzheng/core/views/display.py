@@ -27,6 +27,7 @@ OBJECT_MODELS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "Person": ("registry", "Person", ()),
     "Household": ("registry", "Household", ("head",)),
     "Declaration": ("registry", "Declaration", ("household__head",)),
+    "ImportJob": ("registry", "ImportJob", ()),
     "User": ("core", "User", ()),
     "Region": ("core", "Region", ()),
     "CalendarDay": ("core", "CalendarDay", ()),
@@ -35,6 +36,7 @@ OBJECT_LABELS: dict[str, Promise] = {
     "Person": _("居民"),
     "Household": _("家庭"),
     "Declaration": _("经济状况申报"),
+    "ImportJob": _("导入任务"),
     "User": _("用户"),
     "Region": _("行政区划"),
     "CalendarDay": _("节假日调整"),
@@ -49,7 +51,12 @@ OBJECT_URLS = {
 # (a household event lists its member's or its declaration's fields).
 RELATED_MODELS = [("registry", "Person"), ("registry", "Membership"), ("registry", "Declaration")]
 SYSTEM_ACTOR = _("系统")
-SCOPE_FIELDS = {"Person": "region_code", "Household": "region_code", "User": "region__code"}
+SCOPE_FIELDS = {
+    "Person": "region_code",
+    "Household": "region_code",
+    "ImportJob": "region_code",
+    "User": "region__code",
+}
 MAX_FIELDS_SHOWN = 6
 
 
