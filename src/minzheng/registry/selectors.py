@@ -113,18 +113,6 @@ def person_get(*, user: User, pk: int) -> Person:
     return person
 
 
-def household_list(*, user: User, region_code: str = "", q: str = "") -> QuerySet[Household]:
-    households = scoped(Household.objects.select_related("head"), user)
-    if region_code:
-        households = households.filter(prefix_q("region_code", region_code.rstrip("0") or ""))
-    if q:
-        heads = person_search(user=user, q=q).values("pk")
-        households = households.filter(
-            Q(head__in=heads) | Q(memberships__person__in=heads, memberships__valid_to__isnull=True)
-        ).distinct()
-    return households.order_by("region_code", "id")
-
-
 def household_get(*, user: User, pk: int) -> Household:
     household = (
         scoped(Household.objects.select_related("head"), user)
@@ -252,8 +240,8 @@ def person_history(*, person: Person) -> QuerySet[AuditEvent]:
 def household_filter(*, user: User, region_code: str = "", q: str = "") -> QuerySet[Household]:
     """The household list's filters: a region (by the region's own prefix, so that township
     341503100000 keeps 341503100xxx and not every code starting 3415031) and a person who is
-    the head or a current member. Same rows as `household_list`, but the member test is a
-    subquery instead of a join with DISTINCT, which a county-wide search cannot afford."""
+    the head or a current member. The member test is a subquery rather than a join with
+    DISTINCT, which a county-wide search cannot afford."""
     households = scoped(Household.objects.select_related("head"), user)
     if region_code:
         households = households.filter(prefix_q("region_code", code_prefix(region_code)))
