@@ -29,7 +29,7 @@ class IdNumberError(ValueError):
 
 
 @lru_cache(maxsize=65536)
-def _area_known(area: str, year: int) -> bool:
+def area_code_known(area: str, year: int) -> bool:
     """Whether stdnum's table knows the 6-digit area code in that year (cached: the table
     lookup is the slow part of a validation)."""
     try:
@@ -66,7 +66,7 @@ def normalize_id_number(raw: str, *, today: datetime.date | None = None) -> str:
         raise IdNumberError(ID_BIRTH_DATE) from None
     if birth > (today or timezone.localdate()) or birth.year < 1880:
         raise IdNumberError(ID_FUTURE if birth.year >= 1880 else ID_BIRTH_DATE)
-    if not _area_known(number[:6], birth.year):
+    if not area_code_known(number[:6], birth.year):
         raise IdNumberError(ID_AREA)
     return number
 

@@ -16,7 +16,7 @@ from django.db.models import CharField
 from django.utils import timezone
 from stdnum.cn import ric
 
-from minzheng.core.idnumbers import IdNumberError, _area_known, normalize_id_number
+from minzheng.core.idnumbers import IdNumberError, area_code_known, normalize_id_number
 from minzheng.core.models import Region, User
 from minzheng.core.regions import CODE_LENGTH
 from minzheng.registry.bulk import HouseholdRow, PersonRow
@@ -85,7 +85,7 @@ def clean_id_number(value: str, today: datetime.date) -> str:
         birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return ""
-    if birth > today or birth.year < 1880 or not _area_known(value[:6], birth.year):
+    if birth > today or birth.year < 1880 or not area_code_known(value[:6], birth.year):
         return ""
     return value
 
