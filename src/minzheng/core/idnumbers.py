@@ -7,6 +7,7 @@ that says what is wrong."""
 from __future__ import annotations
 
 import datetime
+import re
 from functools import lru_cache
 
 from django.utils import timezone
@@ -45,9 +46,15 @@ def upgrade_15(number: str) -> str:
     return first17 + ric.calc_check_digit(first17 + "0")
 
 
+CLEAN_18 = re.compile(r"\d{17}[\dX]")
+
+
 def normalize_id_number(raw: str, *, today: datetime.date | None = None) -> str:
-    """The valid 18-digit form of `raw`, or IdNumberError saying what is wrong."""
-    number = ric.compact(raw or "").replace("x", "X")
+    """The valid 18-digit form of `raw`, or IdNumberError saying what is wrong.
+
+    Input that is already a clean 18-character number skips stdnum's input cleaning, which
+    is most of the cost when an import checks half a million numbers."""
+    number = raw if CLEAN_18.fullmatch(raw or "") else ric.compact(raw or "").replace("x", "X")
     if not number:
         raise IdNumberError(ID_EMPTY)
     if len(number) == 15:
@@ -61,8 +68,8 @@ def normalize_id_number(raw: str, *, today: datetime.date | None = None) -> str:
     if number[17] != ric.calc_check_digit(number):
         raise IdNumberError(ID_CHECKSUM)
     try:
-        birth = ric.get_birth_date(number)
-    except StdnumError:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise IdNumberError(ID_BIRTH_DATE) from None
     if birth > (today or timezone.localdate()) or birth.year < 1880:
         raise IdNumberError(ID_FUTURE if birth.year >= 1880 else ID_BIRTH_DATE)
