@@ -68,7 +68,7 @@ def normalize_id_number(raw: str, *, today: datetime.date | None = None) -> str:
     if number[17] != ric.calc_check_digit(number):
         raise IdNumberError(ID_CHECKSUM)
     try:
-        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth = birth_date_of(number)
     except ValueError:
         raise IdNumberError(ID_BIRTH_DATE) from None
     if birth > (today or timezone.localdate()) or birth.year < 1880:
@@ -87,7 +87,8 @@ def is_valid_id_number(raw: str) -> bool:
 
 
 def birth_date_of(number: str) -> datetime.date:
-    return ric.get_birth_date(number)
+    """The birth date (YYYYMMDD at positions 7-14) of a normalized number."""
+    return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
 def sex_of(number: str) -> str:
