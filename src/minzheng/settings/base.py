@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "minzheng.core",
     "minzheng.registry",
+    "minzheng.programs",
 ]
 
 MIDDLEWARE = [

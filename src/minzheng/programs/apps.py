@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ProgramsConfig(AppConfig):
+    name = "minzheng.programs"
+    label = "programs"
+    verbose_name = "社会救助"
+
+    def ready(self) -> None:
+        from minzheng.core.audit import register_audit_labels
+        from minzheng.programs.audit_labels import ACTIONS, CHANGES
+
+        register_audit_labels(actions=ACTIONS, changes=CHANGES)
