@@ -6,7 +6,7 @@ MZ := $(BIN)/minzheng
 PORT ?= 8000
 DEMO_HOUSEHOLDS ?= 3000
 
-.PHONY: run test lint typecheck pytest bench format clean
+.PHONY: run test lint typecheck pytest bench format clean pdf-deps
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -29,7 +29,27 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
-run: $(VENV)/.installed-run
+# PDFs (public notice lists, decision letters) are WeasyPrint: it needs pango and a CJK font,
+# else Chinese prints as empty boxes. Installed with apt-get when we are root; otherwise the
+# exact packages are named and everything but the PDFs still works.
+pdf-deps: | $(VENV)/.installed-run
+	@missing=""; \
+	command -v fc-list >/dev/null || missing="fontconfig"; \
+	fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	$(BIN)/python -c "import weasyprint" >/dev/null 2>&1 \
+	  || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "PDF documents need Debian's$$missing: installing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+	    || { echo "apt-get install$$missing failed: PDF documents will not work"; exit 1; }; \
+	else \
+	  echo "PDF documents (公示名单, 决定书) need$$missing, which this machine lacks."; \
+	  echo "  Debian/Ubuntu: sudo apt-get install -y$$missing"; \
+	  echo "  Everything else works; PDF downloads explain the missing font until then."; \
+	fi
+
+run: $(VENV)/.installed-run pdf-deps
 	$(MZ) migrate --noinput
 	$(MZ) demo --households $(DEMO_HOUSEHOLDS) --if-empty
 	$(MZ) serve --port $(PORT)
@@ -43,7 +63,7 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy src
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev pdf-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 format: $(VENV)/.installed-dev
