@@ -203,6 +203,9 @@ class CaseMember(models.Model):
             models.UniqueConstraint(fields=["case", "person"], name="case_member_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.person_id}"
+
 
 class StepStatus(models.TextChoices):
     WAITING = "waiting", _("未开始")
@@ -295,6 +298,9 @@ class CaseDocument(models.Model):
         verbose_name = _("案件材料")
         verbose_name_plural = _("案件材料")
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class Objection(models.Model):
     """An objection raised during the public notice (公示异议); the case waits until it is
@@ -324,6 +330,9 @@ class Objection(models.Model):
         ordering = ["case_id", "registered_at", "id"]
         verbose_name = _("公示异议")
         verbose_name_plural = _("公示异议")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.content[:20]}"
 
     @property
     def is_open(self) -> bool:
@@ -377,6 +386,9 @@ class RelativeFiling(models.Model):
         verbose_name = _("近亲属备案")
         verbose_name_plural = _("近亲属备案")
 
+    def __str__(self) -> str:
+        return f"{self.staff_name}-{self.get_relation_display()}"
+
 
 class BenefitPeriod(models.Model):
     """The monthly amount of a case from `valid_from` (the first day of a month) until the next
@@ -406,6 +418,9 @@ class BenefitPeriod(models.Model):
             models.UniqueConstraint(fields=["case", "valid_from"], name="benefit_one_per_month"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}@{self.valid_from:%Y-%m}: {self.monthly_amount}"
+
 
 class Grant(models.Model):
     """A one-off payment: temporary assistance (临时救助) or a 特困 funeral grant (丧葬费)."""
@@ -421,7 +436,7 @@ class Grant(models.Model):
     paid_first = models.BooleanField(_("先行救助"), default=False)
     calculation = models.JSONField(_("计算过程"), default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -432,6 +447,9 @@ class Grant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "kind"], name="grant_once_per_kind"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.get_kind_display()} {self.amount}"
 
 
 class ReviewKind(models.TextChoices):
@@ -485,6 +503,9 @@ class Review(models.Model):
         ordering = ["due_on", "id"]
         verbose_name = _("复核")
         verbose_name_plural = _("复核")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.get_kind_display()}"
 
 
 class TipOff(models.Model):
@@ -547,3 +568,6 @@ class TipOff(models.Model):
         ordering = ["-registered_at", "-id"]
         verbose_name = _("举报投诉")
         verbose_name_plural = _("举报投诉")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}:{self.content[:20]}"

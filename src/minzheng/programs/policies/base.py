@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
-from minzheng.programs.models import StepLevel
-
 # Step codes (DOMAIN.md §15).
 ACCEPTANCE = "acceptance"
 AUTHORIZATION = "authorization"
@@ -163,6 +161,10 @@ class Calculation:
     amount: Decimal
     lines: list[CalcLine] = field(default_factory=list)
     standards: dict[str, str] = field(default_factory=dict)
+    # What the amount was computed from, stored on the case so that a standard change can be
+    # recalculated in bulk: per_capita_income (str), counted_members (int), extra_members
+    # ({category: count}).
+    inputs: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +173,7 @@ class Calculation:
                 {"label": x.label, "formula": x.formula, "value": x.value} for x in self.lines
             ],
             "standards": self.standards,
+            "inputs": self.inputs,
         }
 
 
@@ -238,4 +241,20 @@ class Policy:
         return int(standards.get_or("review_months_stable", Decimal(self.review_months_stable)))
 
 
-STEP_LEVELS = StepLevel
+SELF_CARE_ITEMS = ("eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing")
+SELF_CARE_LABELS = {
+    "eating": "自主吃饭",
+    "dressing": "自主穿衣",
+    "bed_transfer": "自主上下床",
+    "toileting": "自主如厕",
+    "indoor_walking": "室内自主行走",
+    "bathing": "自主洗澡",
+}
+
+
+def care_level_from_failed_items(failed: int) -> str:
+    """特困 self-care assessment (S2 §21-23): of the six items, none failed = self-care, one to
+    three = partial loss, four or more = full loss."""
+    if failed <= 0:
+        return "self_care"
+    return "partial" if failed <= 3 else "full"

@@ -1,0 +1,47 @@
+"""Who may do what in the case engine. Reads are further limited by scope (core.scope)."""
+
+from __future__ import annotations
+
+from minzheng.core.models import Role, User
+from minzheng.programs.models import StepLevel
+
+CASE_READERS = {
+    Role.VILLAGE_ASSISTANT,
+    Role.TOWNSHIP_CLERK,
+    Role.TOWNSHIP_LEADER,
+    Role.COUNTY_OFFICER,
+    Role.COUNTY_LEADER,
+    Role.AUDITOR,
+    Role.SYSTEM_ADMIN,
+}
+# One-window acceptance and the township's steps.
+CASE_ACCEPTORS = {Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER}
+# A village assistant files an application on the household's behalf (代办), as an online one.
+ONLINE_APPLICANTS = {Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER}
+STANDARD_EDITORS = {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN}
+REVIEWERS = {Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER, Role.COUNTY_OFFICER, Role.COUNTY_LEADER}
+RELATIVE_FILERS = {
+    Role.TOWNSHIP_CLERK,
+    Role.TOWNSHIP_LEADER,
+    Role.COUNTY_OFFICER,
+    Role.COUNTY_LEADER,
+}
+
+# The roles that work a step at each level.
+LEVEL_ROLES: dict[str, set[str]] = {
+    StepLevel.VILLAGE: {Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER},
+    StepLevel.TOWNSHIP: {Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER},
+    StepLevel.COUNTY: {Role.COUNTY_OFFICER, Role.COUNTY_LEADER},
+}
+# Approval is a leader's act where it is delegated to the township (审核确认权下放).
+DELEGATED_APPROVERS = {Role.TOWNSHIP_LEADER}
+
+
+def roles_for_step(code: str, level: str) -> set[str]:
+    if code == "county_approval" and level == StepLevel.TOWNSHIP:
+        return set(DELEGATED_APPROVERS)
+    return set(LEVEL_ROLES[level])
+
+
+def may_read_cases(user: User) -> bool:
+    return bool(user.is_authenticated and user.role in CASE_READERS)
