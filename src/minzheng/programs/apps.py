@@ -11,3 +11,8 @@ class ProgramsConfig(AppConfig):
         from minzheng.programs.audit_labels import ACTIONS, CHANGES
 
         register_audit_labels(actions=ACTIONS, changes=CHANGES)
+
+        from minzheng.programs.receivers import on_person_died
+        from minzheng.registry.signals import person_died
+
+        person_died.connect(on_person_died, dispatch_uid="programs.on_person_died")

@@ -27,6 +27,7 @@ from minzheng.registry.models import (
     Person,
     Relationship,
 )
+from minzheng.registry.signals import person_died
 
 PERSON_DUPLICATE_IN_SCOPE = "身份证号码{id_number}已登记:{name}(户籍地:{region})"
 PERSON_DUPLICATE_ELSEWHERE = "该身份证号码已在其他地区登记,请联系县(区)民政局核实后办理迁移"
@@ -174,6 +175,8 @@ def person_update(*, actor: User, person: Person, data: dict[str, Any], reason: 
             raise ValidationError({"id_number": dup})
     _save_person(person, actor)
     changes = diff(before, snapshot(person, PERSON_FIELDS))
+    if person.death_date is not None and before["death_date"] is None:
+        person_died.send(sender=Person, actor=actor, person=person, death_date=person.death_date)
     if changes:
         audit_record(
             actor=actor,
@@ -361,6 +364,7 @@ def member_remove(
             changes=diff(before, snapshot(person, ["death_date"])),
             reason=reason,
         )
+        person_died.send(sender=Person, actor=actor, person=person, death_date=valid_to)
     _household_audit(
         actor,
         household,
