@@ -32,6 +32,9 @@ ACTIONS: dict[str, Promise] = {
     "tipoff.close": _("办结举报投诉"),
     "relative.file": _("近亲属备案"),
     "relative.revoke": _("撤销近亲属备案"),
+    # dynamic management (services/reviews.py, tipoffs.py, relatives.py)
+    "case.relative_flag": _("标记近亲属备案"),
+    "tipoff.assign": _("指派举报投诉承办人"),
 }
 CHANGES: dict[str, Promise] = {
     "step": _("环节"),
@@ -40,4 +43,11 @@ CHANGES: dict[str, Promise] = {
     "amount": _("金额"),
     "from_month": _("起始月份"),
     "cases": _("案件数"),
+    # dynamic management (services/reviews.py, tipoffs.py, relatives.py)
+    "review": _("复核"),
+    "kind": _("类型"),
+    "relative_filing": _("近亲属备案"),
+    "tipoff": _("举报投诉"),
+    "termination_notice": _("终止公示"),
+    "staff_user": _("工作人员账号"),
 }
