@@ -184,7 +184,7 @@ def tipoff_close(
     about gets a review (kind tip_off) and the tip-off links to it."""
     _require_handler(actor)
     require_in_scope(actor, tipoff.region_code)
-    tipoff = TipOff.objects.select_for_update().select_related("case").get(pk=tipoff.pk)
+    tipoff = TipOff.objects.select_for_update().get(pk=tipoff.pk)
     _require_open(tipoff)
     errors: dict[str, list[str]] = {}
     if not investigation.strip():
