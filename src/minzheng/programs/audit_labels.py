@@ -50,4 +50,8 @@ CHANGES: dict[str, Promise] = {
     "tipoff": _("举报投诉"),
     "termination_notice": _("终止公示"),
     "staff_user": _("工作人员账号"),
+    # documents (services/documents.py)
+    "document": _("材料"),
+    "original_name": _("文件名"),
+    "size": _("大小(字节)"),
 }
