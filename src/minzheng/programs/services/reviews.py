@@ -74,7 +74,7 @@ DEATH_SOLE_REVIEW_REASON = (
 )
 DEATH_MEMBER_REVIEW_REASON = "家庭成员{name}于{day:%Y年%m月%d日}死亡,请在3个月内复核保障人数和金额"
 DEATH_SUSPEND_REASON = "保障对象{name}于{day:%Y年%m月%d日}死亡,自{month:%Y年%m月}起暂停发放"
-FUNERAL_GRANT_MISSING = "未能发放丧葬补助:{message}。请设置标准后在案件中补发"
+FUNERAL_GRANT_MISSING = "未能发放丧葬补助({message}),设置标准后请在案件中补发"
 FUNERAL_NOT_TEKUN = "只有特困供养人员死亡可以发放丧葬补助"
 FUNERAL_ALREADY_GRANTED = "该案件已于{day}发放丧葬补助"
 FUNERAL_PERSON_ALIVE = "{name}尚未登记死亡,不能发放丧葬补助"
@@ -389,7 +389,8 @@ def _adjust(
             _income_rose_from_work(case, as_of) if income_from_work is None else income_from_work
         )
         months = _exit_grace_months(case, from_month)
-        if not (from_work and months > 0 and _has_gradual_exit(case)):
+        above = _income_above_standard(case, calculation, as_of)
+        if not (from_work and above and months > 0 and _has_gradual_exit(case)):
             raise CaseError({"outcome": [REVIEW_ADJUST_TO_ZERO]})
         if case.status != CaseStatus.EXIT_GRACE:
             _enter_exit_grace(case, actor, calculation, from_month, months)
@@ -421,6 +422,16 @@ def _exit_grace_months(case: Case, day: datetime.date) -> int:
     standards = _standards(case, day)
     default = Decimal(DEFAULT_EXIT_GRACE_MONTHS)
     return int(standards.get_or("exit_grace_months", default) if standards else default)
+
+
+def _income_above_standard(case: Case, calculation: Calculation, day: datetime.date) -> bool:
+    """Whether the amount is nothing because per-capita income reached the standard (and not,
+    say, because of assets). True when the calculation does not tell."""
+    pci = calculation.inputs.get("per_capita_income")
+    standards = _standards(case, day)
+    if pci is None or standards is None or "monthly_standard" not in standards.values:
+        return True
+    return Decimal(str(pci)) >= standards.get("monthly_standard")
 
 
 def _work_income(declaration: Declaration) -> Decimal:
@@ -682,31 +693,37 @@ def person_death_recorded(
         .filter(status__in=REVIEWABLE_STATUSES)
         .order_by("id")
     )
-    from_month = first_of_next_month(death_date)
-    due_on = max(add_months(death_date, DEATH_REVIEW_MONTHS), _today())
     for case in cases:
-        sole = _is_sole_member(case, person)
-        if sole and case.status in PAYING_STATUSES:
-            reason = DEATH_SUSPEND_REASON.format(name=person.name, day=death_date, month=from_month)
-            _suspend(case, actor, reason, from_month, {"death": person.pk})
-            result.suspended.append(case)
-        if sole and _has_funeral_grant(case) and case.applicant_id == person.pk:
-            _death_funeral(case, actor, death_date, result)
-        if not _death_review_exists(case, person):
-            template = DEATH_SOLE_REVIEW_REASON if sole else DEATH_MEMBER_REVIEW_REASON
-            reason = template.format(name=person.name, day=death_date, month=from_month)
-            evidence = {"person": person.pk, "death_date": death_date.isoformat()}
-            result.reviews.append(
-                _new_review(
-                    case,
-                    actor,
-                    kind=ReviewKind.DEATH,
-                    reason=reason,
-                    due_on=due_on,
-                    evidence=evidence,
-                )
-            )
+        _death_case(case, actor, person, death_date, result)
     return result
+
+
+def _death_case(
+    case: Case, actor: User, person: Person, death_date: datetime.date, result: DeathOutcome
+) -> None:
+    from_month = first_of_next_month(death_date)
+    sole = _is_sole_member(case, person)
+    if sole and case.status in PAYING_STATUSES:
+        reason = DEATH_SUSPEND_REASON.format(name=person.name, day=death_date, month=from_month)
+        _suspend(case, actor, reason, from_month, {"death": person.pk})
+        result.suspended.append(case)
+    evidence: dict[str, Any] = {"person": person.pk, "death_date": death_date.isoformat()}
+    if sole and _has_funeral_grant(case) and case.applicant_id == person.pk:
+        problem = _death_funeral(case, actor, death_date, result)
+        if problem:
+            evidence["funeral_grant_problem"] = problem
+    if _death_review_exists(case, person):
+        return
+    template = DEATH_SOLE_REVIEW_REASON if sole else DEATH_MEMBER_REVIEW_REASON
+    reason = template.format(name=person.name, day=death_date, month=from_month)
+    if "funeral_grant_problem" in evidence:
+        reason = f"{reason}。{evidence['funeral_grant_problem']}"
+    due_on = max(add_months(death_date, DEATH_REVIEW_MONTHS), _today())
+    result.reviews.append(
+        _new_review(
+            case, actor, kind=ReviewKind.DEATH, reason=reason, due_on=due_on, evidence=evidence
+        )
+    )
 
 
 def _death_review_exists(case: Case, person: Person) -> bool:
@@ -715,18 +732,17 @@ def _death_review_exists(case: Case, person: Person) -> bool:
     ).exists()
 
 
-def _death_funeral(
-    case: Case, actor: User, death_date: datetime.date, result: DeathOutcome
-) -> None:
+def _death_funeral(case: Case, actor: User, death_date: datetime.date, result: DeathOutcome) -> str:
+    """Make the funeral grant; what went wrong (in Chinese) when it could not."""
     if Grant.objects.filter(case=case, kind=Grant.Kind.FUNERAL).exists():
-        return
+        return ""
     try:
         result.grants.append(_funeral_grant(case, actor, death_date))
     except MissingStandard as e:
-        result.problems.append(FUNERAL_GRANT_MISSING.format(message=e.message))
-    except ImportError:
-        message = f"{case.region_code}的特困供养标准尚未设置"
-        result.problems.append(FUNERAL_GRANT_MISSING.format(message=message))
+        problem = FUNERAL_GRANT_MISSING.format(message=e.message.rstrip("。"))
+        result.problems.append(problem)
+        return problem
+    return ""
 
 
 def _funeral_grant(case: Case, actor: User, death_date: datetime.date) -> Grant:
