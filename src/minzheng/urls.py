@@ -7,6 +7,7 @@ urlpatterns = [
     path("registry/", include("minzheng.registry.urls")),
     path("api/v1/", include("minzheng.core.api_urls")),
     path("api/v1/", include("minzheng.registry.api_urls")),
+    path("api/v1/", include("minzheng.programs.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
