@@ -122,3 +122,16 @@ def run_to_notice(api_for: ApiFor, personas: Personas, case_id: int) -> None:
     ok(complete(clerk, case_id, "survey", data=survey))
     ok(complete(officer, case_id, "verification", outcome="pass"))
     ok(complete(clerk, case_id, "township_review", outcome="approve", note="符合条件"))
+
+
+def enroll(api_for: ApiFor, personas: Personas, applicants: Applicants) -> int:
+    """A 低保 case approved by the county on 10 March 2026 (the clock is moved there)."""
+    import time_machine
+
+    case_id = accept(api_for, personas, applicants)
+    run_to_notice(api_for, personas, case_id)
+    with time_machine.travel(NOTICE_OVER, tick=False):
+        ok(complete(api_for(personas.township_clerk), case_id, "public_notice"))
+        officer = api_for(personas.county_officer)
+        ok(complete(officer, case_id, "county_approval", outcome="approve"))
+    return case_id
