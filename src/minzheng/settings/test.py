@@ -15,3 +15,12 @@ WHITENOISE_AUTOREFRESH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Row triggers would stop DELETE-based test isolation (see core migration 0002).
     AUDIT_DB_TRIGGERS = False
+    # A real file, not the shared-cache memory database: two connections then wait for each
+    # other (busy timeout, IMMEDIATE transactions) as in production instead of failing with
+    # "database table is locked" (tests of simultaneous users need that).
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"minzheng-test-{os.getpid()}.sqlite3")
+    }

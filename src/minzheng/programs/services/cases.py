@@ -237,6 +237,8 @@ def _new_case(
     errors = policy.validate_details(details)
     if errors:
         raise CaseError(errors)
+    if not care_level and isinstance(details.get("self_care_failed"), list):
+        care_level = care_level_from_failed_items(len(details["self_care_failed"]))
     case = Case.objects.create(
         program=program,
         household=household,
@@ -374,7 +376,9 @@ def case_accept(
     )
     _audit(case, actor, "case.accept", program=program, number=case.number)
     step = case.steps.get(code=ACCEPTANCE)
+    _open_step(case, step, _today())
     _close_step(case, step, actor, outcome="", data={}, note="")
+    Case.objects.filter(pk=case.pk).update(accepted_at=timezone.now())
     _advance(case, step, actor)
     return case
 
@@ -688,7 +692,7 @@ def step_complete(
 ) -> Step:
     """Complete the open step `code` of the case. Raises CaseError when a rule refuses it and
     CaseConflict when someone else completed it (or changed the case) first."""
-    case = _lock(case, actor, version)
+    case = _lock(case, actor)
     if not case.is_open:
         raise CaseError(CASE_NOT_OPEN.format(status=case.get_status_display()))
     step = case.steps.filter(code=code).order_by("-round").first()
@@ -703,6 +707,8 @@ def step_complete(
         raise CaseError(STEP_NOT_OPEN.format(step=step_label(code)))
     if actor.role not in roles_for_step(code, step.level):
         raise CaseError(NOT_ALLOWED)
+    if version is not None and case.version != version:
+        raise CaseConflict()
     data = dict(data or {})
     _validate(case, step, actor, outcome, data, note)
     _close_step(case, step, actor, outcome=outcome, data=data, note=note)
