@@ -292,3 +292,20 @@ def test_size_label():
     assert svc.size_label(1536 * 1024) == "1.5MB"
     assert svc.size_label(300) == "1KB"
     assert svc.size_label(512 * 1024) == "512KB"
+
+
+def test_a_large_upload_spooled_to_disk_is_checked_the_same(personas, case):
+    """Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE arrive as TemporaryUploadedFile."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    content = xlsx()
+    spooled = TemporaryUploadedFile("收入.xlsx", "application/octet-stream", len(content), None)
+    spooled.write(content)
+    spooled.seek(0)
+    try:
+        document = svc.document_upload(
+            actor=personas.township_clerk, case=case, kind="income", uploaded_file=spooled
+        )
+    finally:
+        spooled.close()
+    assert Path(document.file.path).read_bytes() == content
