@@ -107,6 +107,9 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """The template rendered to HTML, then to an A4 PDF by WeasyPrint."""
     require_cjk_font()
+    progress = logging.getLogger("weasyprint.progress")
+    if progress.level == logging.NOTSET:  # "Step 1 - Fetching ..." for every PDF, unless asked
+        progress.setLevel(logging.WARNING)
     try:
         import weasyprint
     except OSError as e:  # pango or its friends cannot be loaded
