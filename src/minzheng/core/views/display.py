@@ -31,6 +31,10 @@ OBJECT_MODELS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "User": ("core", "User", ()),
     "Region": ("core", "Region", ()),
     "CalendarDay": ("core", "CalendarDay", ()),
+    "case": ("programs", "Case", ()),
+    "tipoff": ("programs", "TipOff", ()),
+    "relative_filing": ("programs", "RelativeFiling", ()),
+    "standard": ("programs", "Standard", ()),
 }
 OBJECT_LABELS: dict[str, Promise] = {
     "Person": _("居民"),
@@ -40,22 +44,36 @@ OBJECT_LABELS: dict[str, Promise] = {
     "User": _("用户"),
     "Region": _("行政区划"),
     "CalendarDay": _("节假日调整"),
+    "case": _("救助案件"),
+    "tipoff": _("举报投诉"),
+    "relative_filing": _("近亲属备案"),
+    "standard": _("救助标准"),
 }
 # object_type -> URL name of its page (a page only when the object is in the viewer's scope)
 OBJECT_URLS = {
     "Person": "registry:person_detail",
     "Household": "registry:household_detail",
     "User": "user_edit",
+    "case": "programs:case_detail",
 }
 # Where a changed field's label is looked up when the object's own model has no such field
 # (a household event lists its member's or its declaration's fields).
-RELATED_MODELS = [("registry", "Person"), ("registry", "Membership"), ("registry", "Declaration")]
+RELATED_MODELS = [
+    ("registry", "Person"),
+    ("registry", "Membership"),
+    ("registry", "Declaration"),
+    ("programs", "Case"),
+    ("programs", "Step"),
+]
 SYSTEM_ACTOR = _("系统")
 SCOPE_FIELDS = {
     "Person": "region_code",
     "Household": "region_code",
     "ImportJob": "region_code",
     "User": "region__code",
+    "case": "region_code",
+    "tipoff": "region_code",
+    "relative_filing": "region_code",
 }
 MAX_FIELDS_SHOWN = 6
 
