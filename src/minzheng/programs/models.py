@@ -503,6 +503,13 @@ class Review(models.Model):
         ordering = ["due_on", "id"]
         verbose_name = _("复核")
         verbose_name_plural = _("复核")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="open", kind="periodic"),
+                name="review_one_open_periodic_per_case",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.get_kind_display()}"

@@ -83,6 +83,7 @@ AUTHORIZATION_UNSIGNED = "请确认申请家庭成员已签署家庭经济状况
 SURVEY_NEEDS_TWO = "入户调查应由2名以上工作人员进行,请填写全部调查人员"
 SURVEY_NEEDS_DATE = "请填写入户调查日期"
 SURVEY_DATE_FUTURE = "调查日期不能晚于今天"
+DATE_INVALID = "日期格式不正确,应为YYYY-MM-DD"
 VERIFICATION_RESULT = "请选择核对结果"
 VOTES_INCONSISTENT = (
     "出席人数、赞成票和反对票不一致:赞成与反对票之和不能超过出席人数,出席人数不能超过应到人数"
@@ -582,7 +583,11 @@ def _validate(
             raise CaseError({"surveyors": [SURVEY_NEEDS_TWO]})
         if not data.get("visited_on"):
             raise CaseError({"visited_on": [SURVEY_NEEDS_DATE]})
-        if datetime.date.fromisoformat(str(data["visited_on"])) > today:
+        try:
+            visited_on = datetime.date.fromisoformat(str(data["visited_on"]))
+        except ValueError:
+            raise CaseError({"visited_on": [DATE_INVALID]}) from None
+        if visited_on > today:
             raise CaseError({"visited_on": [SURVEY_DATE_FUTURE]})
     if code == VERIFICATION and outcome not in {"pass", "fail"}:
         raise CaseError({"outcome": [VERIFICATION_RESULT]})
