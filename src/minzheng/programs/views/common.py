@@ -1,0 +1,96 @@
+"""What every case page shares: role checks (403 for a role without the verb, 404 outside the
+scope, as in the registry), the registry's htmx and paging helpers, and how a service's
+CaseError lands on a form."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+
+from minzheng.core.models import Role, User
+from minzheng.core.scope import can
+from minzheng.core.workdays import CalendarUnknownYear, working_days_between
+from minzheng.programs.permissions import (
+    CASE_ACCEPTORS,
+    CASE_READERS,
+    ONLINE_APPLICANTS,
+    STANDARD_EDITORS,
+)
+from minzheng.programs.services.errors import NON_FIELD, CaseError
+from minzheng.registry.views.common import current_user
+
+View = Callable[..., HttpResponseBase]
+
+# 超期督办: the county bureau watches every township's deadlines.
+SUPERVISORS = {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN}
+APPLICATION_TAKERS = CASE_ACCEPTORS | ONLINE_APPLICANTS
+STANDARD_READERS = STANDARD_EDITORS | {Role.AUDITOR}
+
+
+def requires(roles: set[Role]) -> Callable[[View], View]:
+    """Signed-in users only (others go to the login page); a role without the verb gets 403.
+    Objects outside the user's scope are the selectors' business: they answer 404."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can(current_user(request), roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+case_reader = requires(CASE_READERS)
+application_taker = requires(APPLICATION_TAKERS)
+supervisor = requires(SUPERVISORS)
+standard_reader = requires(STANDARD_READERS)
+standard_editor = requires(STANDARD_EDITORS)
+
+
+def add_case_errors(
+    form: forms.BaseForm, error: CaseError, aliases: dict[str, str] | None = None
+) -> None:
+    """Put a service's CaseError under the form fields it names (the rest on top)."""
+    for key, messages in error.errors.items():
+        name = (aliases or {}).get(key, key)
+        field = name if name != NON_FIELD and name in form.fields else None
+        for message in messages:
+            form.add_error(field, message)
+
+
+def overdue_days(due_on: datetime.date | None, day: datetime.date) -> tuple[int, bool]:
+    """(working days past the deadline, whether the count is provisional): 0 when not overdue.
+    Across a year whose holidays are not known yet the count is Monday to Friday."""
+    if due_on is None or due_on >= day:
+        return 0, False
+    try:
+        return working_days_between(due_on, day), False
+    except CalendarUnknownYear:
+        n, d = 0, due_on
+        while d < day:
+            d += datetime.timedelta(days=1)
+            if d.weekday() < 5:
+                n += 1
+        return n, True
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def may(user: User, roles: set[Role] | set[str]) -> bool:
+    return bool(user.is_authenticated and user.role in roles)
