@@ -46,12 +46,20 @@ ENDPOINTS = {
     "/api/v1/overdue/": {"get"},
     "/api/v1/standards/": {"get", "post"},
     "/api/v1/programs/": {"get"},
-    "/api/v1/reviews/": {"get"},
+    "/api/v1/reviews/": {"get", "post"},
     "/api/v1/reviews/{id}/complete/": {"post"},
     "/api/v1/tip-offs/": {"get", "post"},
     "/api/v1/tip-offs/{id}/close/": {"post"},
     "/api/v1/relative-filings/": {"get", "post"},
     "/api/v1/relative-filings/{id}/revoke/": {"post"},
+    "/api/v1/cases/{id}/documents/": {"get", "post"},
+    "/api/v1/documents/{id}/file/": {"get"},
+    "/api/v1/cases/{id}/letter/": {"get"},
+    "/api/v1/cases/{id}/resume/": {"post"},
+    "/api/v1/cases/{id}/funeral-grant/": {"post"},
+    "/api/v1/public-notices/{code}/": {"get"},
+    "/api/v1/households/{id}/case-history/": {"get"},
+    "/api/v1/tip-offs/{id}/assign/": {"post"},
 }
 
 

@@ -22,6 +22,29 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(case + "calculation/", apis.CaseCalculationApi.as_view(), name="api-case-calculation"),
     path(case + "objections/", apis.ObjectionCreateApi.as_view(), name="api-case-objections"),
     path(
+        case + "documents/",
+        one_url(apis.DocumentListApi, apis.DocumentCreateApi),
+        name="api-case-documents",
+    ),
+    path("documents/<int:pk>/file/", apis.DocumentFileApi.as_view(), name="api-document-file"),
+    path(case + "letter/", apis.CaseLetterApi.as_view(), name="api-case-letter"),
+    path(case + "resume/", apis.CaseResumeApi.as_view(), name="api-case-resume"),
+    path(
+        case + "funeral-grant/",
+        apis.FuneralGrantCreateApi.as_view(),
+        name="api-case-funeral-grant",
+    ),
+    path(
+        "public-notices/<str:code>/",
+        apis.PublicNoticeApi.as_view(),
+        name="api-public-notice",
+    ),
+    path(
+        "households/<int:pk>/case-history/",
+        apis.HouseholdCaseHistoryApi.as_view(),
+        name="api-household-case-history",
+    ),
+    path(
         "objections/<int:pk>/resolve/",
         apis.ObjectionResolveApi.as_view(),
         name="api-objection-resolve",
@@ -34,7 +57,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-standards",
     ),
     path("programs/", apis.ProgramListApi.as_view(), name="api-programs"),
-    path("reviews/", apis.ReviewListApi.as_view(), name="api-reviews"),
+    path("reviews/", one_url(apis.ReviewListApi, apis.ReviewCreateApi), name="api-reviews"),
     path(
         "reviews/<int:pk>/complete/",
         apis.ReviewCompleteApi.as_view(),
@@ -42,6 +65,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("tip-offs/", one_url(apis.TipOffListApi, apis.TipOffCreateApi), name="api-tip-offs"),
     path("tip-offs/<int:pk>/close/", apis.TipOffCloseApi.as_view(), name="api-tip-off-close"),
+    path(
+        "tip-offs/<int:pk>/assign/",
+        apis.TipOffAssignApi.as_view(),
+        name="api-tip-off-assign",
+    ),
     path(
         "relative-filings/",
         one_url(apis.RelativeFilingListApi, apis.RelativeFilingCreateApi),

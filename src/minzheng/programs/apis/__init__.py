@@ -15,16 +15,30 @@ from minzheng.programs.apis.cases import (
     CaseWithdrawApi,
     StepCompleteApi,
 )
+from minzheng.programs.apis.documents import DocumentCreateApi, DocumentFileApi, DocumentListApi
+from minzheng.programs.apis.households import HouseholdCaseHistoryApi
 from minzheng.programs.apis.objections import ObjectionCreateApi, ObjectionResolveApi
+from minzheng.programs.apis.printouts import CaseLetterApi, PublicNoticeApi
 from minzheng.programs.apis.programs import ProgramListApi
 from minzheng.programs.apis.relatives import (
     RelativeFilingCreateApi,
     RelativeFilingListApi,
     RelativeFilingRevokeApi,
 )
-from minzheng.programs.apis.reviews import ReviewCompleteApi, ReviewListApi
+from minzheng.programs.apis.reviews import (
+    CaseResumeApi,
+    FuneralGrantCreateApi,
+    ReviewCompleteApi,
+    ReviewCreateApi,
+    ReviewListApi,
+)
 from minzheng.programs.apis.standards import StandardCreateApi, StandardListApi
-from minzheng.programs.apis.tipoffs import TipOffCloseApi, TipOffCreateApi, TipOffListApi
+from minzheng.programs.apis.tipoffs import (
+    TipOffAssignApi,
+    TipOffCloseApi,
+    TipOffCreateApi,
+    TipOffListApi,
+)
 from minzheng.programs.apis.work import InboxListApi, OverdueListApi
 
 __all__ = [
@@ -33,22 +47,32 @@ __all__ = [
     "CaseCreateApi",
     "CaseDetailApi",
     "CaseEventsApi",
+    "CaseLetterApi",
     "CaseListApi",
     "CaseMembersSetApi",
+    "CaseResumeApi",
     "CaseWithdrawApi",
+    "DocumentCreateApi",
+    "DocumentFileApi",
+    "DocumentListApi",
+    "FuneralGrantCreateApi",
+    "HouseholdCaseHistoryApi",
     "InboxListApi",
     "ObjectionCreateApi",
     "ObjectionResolveApi",
     "OverdueListApi",
     "ProgramListApi",
+    "PublicNoticeApi",
     "RelativeFilingCreateApi",
     "RelativeFilingListApi",
     "RelativeFilingRevokeApi",
     "ReviewCompleteApi",
+    "ReviewCreateApi",
     "ReviewListApi",
     "StandardCreateApi",
     "StandardListApi",
     "StepCompleteApi",
+    "TipOffAssignApi",
     "TipOffCloseApi",
     "TipOffCreateApi",
     "TipOffListApi",

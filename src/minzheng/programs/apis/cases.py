@@ -137,6 +137,7 @@ class CaseListApi(APIView):
         q = serializers.CharField(
             required=False, allow_blank=True, help_text="案件编号、申请人姓名或身份证号码"
         )
+        household = serializers.IntegerField(required=False, help_text="家庭编号")
 
     OutputSerializer = CaseSerializer
 
@@ -158,6 +159,8 @@ class CaseListApi(APIView):
         )
         if f.get("region_code"):
             cases = cases.filter(prefix_q("region_code", f["region_code"]))
+        if f.get("household") is not None:
+            cases = cases.filter(household_id=f["household"])
         return paginated_response(
             request=request, view=self, queryset=cases, serializer_class=self.OutputSerializer
         )

@@ -6,15 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from minzheng.core.api import Pagination, RegionCodeFilterField, paginated_response, request_user
 from minzheng.core.regions import prefix_q
-from minzheng.programs.apis.base import CaseReaders, CodeField, Reviewers, case_errors
-from minzheng.programs.apis.serializers import ReviewSerializer
+from minzheng.programs.apis.base import (
+    CaseReaders,
+    CodeField,
+    Reviewers,
+    case_errors,
+    case_for,
+    case_in_scope,
+)
+from minzheng.programs.apis.cases import case_response
+from minzheng.programs.apis.serializers import (
+    CaseDetailSerializer,
+    GrantSerializer,
+    ReviewSerializer,
+)
 from minzheng.programs.models import Review, ReviewKind, ReviewOutcome
 from minzheng.programs.services import reviews as services
 
@@ -89,3 +101,69 @@ class ReviewCompleteApi(APIView):
             services.review_complete(actor=actor, review=review, **data.validated_data)
         review = services.review_get(user=actor, pk=pk)
         return Response(ReviewSerializer(review).data)
+
+
+class ReviewCreateApi(APIView):
+    permission_classes = [Reviewers]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        case = serializers.IntegerField(help_text="在保(或暂停发放)的案件编号")
+        kind = CodeField(ReviewKind)
+        reason = serializers.CharField(allow_blank=True, help_text="复核原因(必填)")
+        evidence = serializers.DictField(required=False, default=dict, help_text="依据")
+
+    @extend_schema(
+        summary="发起复核",
+        description="对在保案件发起复核(举报、信息比对、收入变化等),办理时限15个工作日。",
+        request=InputSerializer,
+        responses={201: ReviewSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        actor = request_user(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        f = dict(data.validated_data)
+        f["case"] = case_in_scope(actor, f["case"], "case")
+        with case_errors():
+            review = services.review_create(actor=actor, **f)
+        out = ReviewSerializer(services.review_get(user=actor, pk=review.pk))
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+
+class CaseResumeApi(APIView):
+    permission_classes = [Reviewers]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        reason = serializers.CharField(allow_blank=True, help_text="恢复发放的理由(必填)")
+
+    @extend_schema(
+        summary="恢复发放",
+        description="暂停发放的案件自次月起按暂停前的金额恢复发放(渐退期未满的继续渐退)。",
+        request=InputSerializer,
+        responses={200: CaseDetailSerializer, 409: None},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = case_for(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with case_errors():
+            services.case_resume(
+                actor=request_user(request), case=case, reason=data.validated_data["reason"]
+            )
+        return case_response(request, pk)
+
+
+class FuneralGrantCreateApi(APIView):
+    permission_classes = [Reviewers]
+
+    @extend_schema(
+        summary="发放丧葬补助",
+        description="特困供养人员死亡后补发丧葬补助(登记死亡时因标准未设置而未能发放的)。",
+        request=None,
+        responses={201: GrantSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = case_for(request, pk)
+        with case_errors():
+            grant = services.funeral_grant_create(actor=request_user(request), case=case)
+        return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)

@@ -163,3 +163,32 @@ class TipOffCloseApi(APIView):
         with case_errors():
             services.tipoff_close(actor=actor, tipoff=tipoff, **data.validated_data)
         return tipoff_response(request, pk)
+
+
+class TipOffAssignApi(APIView):
+    permission_classes = [Reviewers]
+
+    class InputSerializer(serializers.Serializer[Any]):
+        assignee = serializers.IntegerField(help_text="承办人(用户编号)")
+        reason = serializers.CharField(required=False, default="", allow_blank=True)
+
+    @extend_schema(
+        summary="指定举报投诉承办人",
+        description="承办人应为负责该地区的乡镇(街道)或县(区)民政经办人员。",
+        request=InputSerializer,
+        responses={200: TipOffSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        actor = request_user(request)
+        tipoff = services.tipoff_get(user=actor, pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignee = user_in_scope(actor, data.validated_data["assignee"], "assignee")
+        with case_errors():
+            services.tipoff_assign(
+                actor=actor,
+                tipoff=tipoff,
+                assignee=assignee,
+                reason=data.validated_data["reason"],
+            )
+        return tipoff_response(request, pk)
