@@ -343,6 +343,8 @@ def case_world(world: World) -> dict[str, Any]:
         "tipoff": tipoff.pk,
         "filing": filing.pk,
         "county": county,
+        "paying_case": paying.pk,
+        "clerk": clerk.pk,
     }
 
 
@@ -383,6 +385,8 @@ PROGRAM_API_ROWS = [
     Row("POST", CASE + "/members/", MEMBER_SETTERS, body=fixed({"exclusions": {}})),
     Row("GET", CASE + "/events/", CASE_READERS),
     Row("GET", CASE + "/calculation/", CASE_READERS),
+    Row("GET", CASE + "/documents/", CASE_READERS),
+    Row("GET", HH + "/case-history/", CASE_READERS),
     Row(
         "POST",
         CASE + "/objections/",
@@ -419,6 +423,16 @@ PROGRAM_API_ROWS = [
     Row("GET", V1 + "/reviews/", CASE_READERS, listed=listed_id("review")),
     Row(
         "POST",
+        V1 + "/reviews/",
+        CASEWORKERS,
+        ok=201,
+        out_of_scope=400,
+        body=with_ids(
+            lambda w: {"case": w.ids["paying_case"], "kind": "other", "reason": "专项抽查"}
+        ),
+    ),
+    Row(
+        "POST",
         V1 + "/reviews/{review}/complete/",
         CASEWORKERS,
         body=fixed({"outcome": "continue"}),
@@ -439,6 +453,12 @@ PROGRAM_API_ROWS = [
         V1 + "/tip-offs/{tipoff}/close/",
         CASEWORKERS,
         body=fixed({"investigation": "经核实不属实", "outcome": "unsubstantiated"}),
+    ),
+    Row(
+        "POST",
+        V1 + "/tip-offs/{tipoff}/assign/",
+        CASEWORKERS,
+        body=with_ids(lambda w: {"assignee": w.ids["clerk"]}),
     ),
     Row("GET", V1 + "/relative-filings/", CASE_READERS, listed=listed_id("filing")),
     Row(
@@ -540,7 +560,17 @@ PAGE_ROWS = REGISTRY_PAGE_ROWS + CORE_PAGE_ROWS
 
 ROWS = API_ROWS + PAGE_ROWS
 PLACEHOLDERS = ("household", "person", "membership", "declaration", "user", "event")
-CASE_PLACEHOLDERS = ("case", "online_case", "objection", "review", "tipoff", "filing", "county")
+CASE_PLACEHOLDERS = (
+    "case",
+    "online_case",
+    "objection",
+    "review",
+    "tipoff",
+    "filing",
+    "county",
+    "paying_case",
+    "clerk",
+)
 CASES = [
     pytest.param(row, side, id=f"{'page' if row.page else 'api'} {row.name} [{side}]")
     for row in ROWS
