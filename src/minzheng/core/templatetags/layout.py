@@ -17,6 +17,11 @@ from minzheng.core.scope import (
     USER_ADMINS,
     can,
 )
+from minzheng.programs.permissions import (
+    CASE_ACCEPTORS,
+    CASE_READERS,
+    ONLINE_APPLICANTS,
+)
 
 register = template.Library()
 
@@ -28,6 +33,9 @@ ABILITIES: dict[str, set[Role]] = {
     "users": USER_ADMINS,
     "calendar": USER_ADMINS,
     "audit": AUDIT_READERS,
+    "cases": CASE_READERS,
+    "case_accept": CASE_ACCEPTORS | ONLINE_APPLICANTS,
+    "case_supervise": {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN},
 }
 
 
