@@ -55,6 +55,7 @@ pdf-deps: | $(VENV)/.installed-run
 run: $(VENV)/.installed-run pdf-deps
 	$(MZ) migrate --noinput
 	$(MZ) demo --households $(DEMO_HOUSEHOLDS) --if-empty
+	$(MZ) cases daily
 	$(MZ) serve --port $(PORT)
 
 test: $(VENV)/.installed-dev lint typecheck pytest

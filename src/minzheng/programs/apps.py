@@ -12,7 +12,8 @@ class ProgramsConfig(AppConfig):
 
         register_audit_labels(actions=ACTIONS, changes=CHANGES)
 
-        from minzheng.programs.receivers import on_person_died
-        from minzheng.registry.signals import person_died
+        from minzheng.programs.receivers import on_demo_loaded, on_person_died
+        from minzheng.registry.signals import demo_loaded, person_died
 
         person_died.connect(on_person_died, dispatch_uid="programs.on_person_died")
+        demo_loaded.connect(on_demo_loaded, dispatch_uid="programs.on_demo_loaded")

@@ -16,3 +16,12 @@ def on_person_died(
     from minzheng.programs.services.reviews import person_death_recorded
 
     person_death_recorded(actor=actor, person=person, death_date=death_date)
+
+
+def on_demo_loaded(
+    sender: Any, *, county_code: str, seed: int, households: int, **kwargs: Any
+) -> str:
+    """`minzheng demo`: the demo county's standards and cases on the households just made."""
+    from minzheng.programs.demo import demo_cases
+
+    return demo_cases(county_code=county_code, seed=seed, count_hint=households).summary()

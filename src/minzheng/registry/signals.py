@@ -1,4 +1,4 @@
-"""What the registry tells the programs that read it (programs -> registry, never back).
+"""What the registry tells the apps that read it (they import registry, never the reverse).
 
 `person_died(sender, actor, person, death_date)` is sent inside the transaction that records a
 death, so that a receiver's writes (suspending payment, opening a review) commit with it."""
@@ -6,3 +6,8 @@ death, so that a receiver's writes (suspending payment, opening a review) commit
 from django.dispatch import Signal
 
 person_died = Signal()
+
+# `demo_loaded(sender, county_code, seed, households)` is sent by `minzheng demo` once the demo
+# county's households and users exist; each receiver adds its own demo records and returns a
+# one-line summary that the command prints.
+demo_loaded = Signal()

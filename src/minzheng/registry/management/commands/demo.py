@@ -17,8 +17,9 @@ from minzheng.registry.demo_load import (
     demo_users_ensure,
     region_path,
 )
-from minzheng.registry.demo_regions import DEFAULT_SEED
+from minzheng.registry.demo_regions import DEFAULT_SEED, DEMO_COUNTY
 from minzheng.registry.models import Person
+from minzheng.registry.signals import demo_loaded
 
 ALREADY_LOADED = "已有居民数据,跳过演示数据(--if-empty)"
 
@@ -52,6 +53,12 @@ class Command(BaseCommand):
             f"用时 {seconds:.1f} 秒"
         )
         self._users()
+        replies = demo_loaded.send(
+            sender=self.__class__, county_code=DEMO_COUNTY, seed=options["seed"], households=n
+        )
+        for _receiver, summary in replies:
+            if summary:
+                self.stdout.write(str(summary))
 
     def _users(self) -> None:
         rows = [("用户名", "密码", "角色", "区划")]
