@@ -12,6 +12,11 @@ class ProgramsConfig(AppConfig):
 
         register_audit_labels(actions=ACTIONS, changes=CHANGES)
 
+        from minzheng.core.templatetags.layout import register_abilities
+        from minzheng.programs.permissions import ABILITIES
+
+        register_abilities(ABILITIES)
+
         from minzheng.programs.receivers import on_demo_loaded, on_person_died
         from minzheng.registry.signals import demo_loaded, person_died
 

@@ -18,6 +18,8 @@ CASE_READERS = {
 CASE_ACCEPTORS = {Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER}
 # A village assistant files an application on the household's behalf (代办), as an online one.
 ONLINE_APPLICANTS = {Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER}
+# 超期督办: the county watches every township's deadlines.
+CASE_SUPERVISORS = {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN}
 STANDARD_EDITORS = {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN}
 REVIEWERS = {Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER, Role.COUNTY_OFFICER, Role.COUNTY_LEADER}
 RELATIVE_FILERS = {
@@ -45,3 +47,11 @@ def roles_for_step(code: str, level: str) -> set[str]:
 
 def may_read_cases(user: User) -> bool:
     return bool(user.is_authenticated and user.role in CASE_READERS)
+
+
+# The menu's abilities (core.templatetags.layout `user|may:"cases"`).
+ABILITIES: dict[str, set[Role]] = {
+    "cases": CASE_READERS,
+    "case_accept": CASE_ACCEPTORS | ONLINE_APPLICANTS,
+    "case_supervise": CASE_SUPERVISORS,
+}

@@ -17,11 +17,6 @@ from minzheng.core.scope import (
     USER_ADMINS,
     can,
 )
-from minzheng.programs.permissions import (
-    CASE_ACCEPTORS,
-    CASE_READERS,
-    ONLINE_APPLICANTS,
-)
 
 register = template.Library()
 
@@ -33,10 +28,12 @@ ABILITIES: dict[str, set[Role]] = {
     "users": USER_ADMINS,
     "calendar": USER_ADMINS,
     "audit": AUDIT_READERS,
-    "cases": CASE_READERS,
-    "case_accept": CASE_ACCEPTORS | ONLINE_APPLICANTS,
-    "case_supervise": {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN},
 }
+
+
+def register_abilities(abilities: dict[str, set[Role]]) -> None:
+    """Each business app names its abilities from its AppConfig.ready() (core imports no app)."""
+    ABILITIES.update(abilities)
 
 
 @register.filter

@@ -22,6 +22,7 @@ from minzheng.core.workdays import CalendarUnknownYear, working_days_between
 from minzheng.programs.permissions import (
     CASE_ACCEPTORS,
     CASE_READERS,
+    CASE_SUPERVISORS,
     ONLINE_APPLICANTS,
     STANDARD_EDITORS,
 )
@@ -31,7 +32,7 @@ from minzheng.registry.views.common import current_user
 View = Callable[..., HttpResponseBase]
 
 # 超期督办: the county bureau watches every township's deadlines.
-SUPERVISORS = {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN}
+SUPERVISORS = CASE_SUPERVISORS
 APPLICATION_TAKERS = CASE_ACCEPTORS | ONLINE_APPLICANTS
 STANDARD_READERS = STANDARD_EDITORS | {Role.AUDITOR}
 
