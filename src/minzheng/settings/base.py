@@ -151,7 +151,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "minzheng API",
-    "DESCRIPTION": "民政业务平台接口: regions, persons, households, declarations, users.",
+    "DESCRIPTION": (
+        "民政业务平台接口: regions, persons, households, declarations, users; social assistance "
+        "cases and their steps, objections, standards, reviews, tip-offs, relative filings."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -578,7 +578,8 @@ def _validate(
     if code == AUTHORIZATION and not data.get("signed"):
         raise CaseError({"signed": [AUTHORIZATION_UNSIGNED]})
     if code == SURVEY:
-        surveyors = [s for s in data.get("surveyors", []) if str(s).strip()]
+        given = data.get("surveyors", [])
+        surveyors = [s for s in given if str(s).strip()] if isinstance(given, list) else []
         if len(surveyors) < 2:
             raise CaseError({"surveyors": [SURVEY_NEEDS_TWO]})
         if not data.get("visited_on"):
