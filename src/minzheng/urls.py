@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("minzheng.core.urls")),
     path("registry/", include("minzheng.registry.urls")),
+    path("cases/manage/", include("minzheng.programs.management_urls")),
     path("cases/", include("minzheng.programs.urls")),
     path("api/v1/", include("minzheng.core.api_urls")),
     path("api/v1/", include("minzheng.registry.api_urls")),
