@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from minzheng.programs.views.management import reviews, tipoffs
+from minzheng.programs.views.management import relatives, reviews, tipoffs
 
 app_name = "programs_mgmt"
 
@@ -19,4 +19,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tipoffs/<int:pk>/", tipoffs.tipoff_detail, name="tipoff_detail"),
     path("tipoffs/<int:pk>/close/", tipoffs.tipoff_close, name="tipoff_close"),
     path("tipoffs/<int:pk>/assign/", tipoffs.tipoff_assign, name="tipoff_assign"),
+    path("relatives/", relatives.relative_list, name="relative_list"),
+    path("relatives/export/", relatives.relative_export, name="relative_export"),
+    path("relatives/new/", relatives.relative_create, name="relative_create"),
+    path("relatives/<int:pk>/", relatives.relative_detail, name="relative_detail"),
+    path("relatives/<int:pk>/revoke/", relatives.relative_revoke, name="relative_revoke"),
 ]
