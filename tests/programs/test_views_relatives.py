@@ -231,3 +231,23 @@ def test_the_export_has_the_register(client, personas):
     assert rows[0][:4] == ("近亲属", "身份证号码", "亲属关系", "工作人员")
     assert rows[1][:4] == ("李秀英", family.spouse.id_number, "兄弟姐妹", "陈主任")
     assert rows[1][6] == "副镇长"
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_costs_no_query_per_row(client, personas):
+    clerk = personas.township_clerk
+    file(clerk, make_family(clerk).spouse)
+    client.force_login(clerk)
+    one = _queries(client, LIST)
+    for _ in range(4):
+        file(clerk, make_family(clerk).spouse, staff_user=personas.township_leader)
+    assert _queries(client, LIST) == one

@@ -307,3 +307,23 @@ def test_the_export_has_the_filtered_reviews(client, personas, setup):
     client.force_login(personas.other_township_clerk)
     sheet = load_workbook(io.BytesIO(b"".join(client.get(EXPORT).streaming_content))).active
     assert sheet.max_row == 1
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_costs_no_query_per_row(client, personas, setup):
+    client.force_login(personas.township_clerk)
+    one = _queries(client, LIST)
+    clerk = personas.township_clerk
+    for _ in range(4):
+        case = enrolled_case(clerk, make_family(clerk).household)
+        review_create(actor=clerk, case=case, kind="other", reason="核查")
+    assert _queries(client, LIST) == one

@@ -249,3 +249,24 @@ def test_the_export_has_the_tipoffs_in_scope(client, personas):
     assert rows[0][:3] == ("登记时间", "来源", "举报人")
     assert [r[4] for r in rows[1:]] == ["导出的一件举报"]
     assert rows[1][1] == "12345热线"
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_list_costs_no_query_per_row(client, personas):
+    clerk = personas.township_clerk
+    register(clerk, household=make_family(clerk).household, assignee=personas.township_leader)
+    client.force_login(clerk)
+    one = _queries(client, LIST)
+    for _ in range(4):
+        case = enrolled_case(clerk, make_family(clerk).household)
+        register(clerk, case=case, assignee=personas.county_officer)
+    assert _queries(client, LIST) == one

@@ -78,9 +78,11 @@ def region_choices(user: User) -> list[tuple[str, Any]]:
     groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for r in regions.select_related("parent"):
         if r.level == 3:
-            choices.append((r.code, f"{r.name}(县级)"))
+            choices.append((r.code, _("%(name)s(县级)") % {"name": r.name}))
         elif r.level == 4:
-            groups.setdefault(r.code, (r.name, []))[1].insert(0, (r.code, f"{r.name}(镇级)"))
+            groups.setdefault(r.code, (r.name, []))[1].insert(
+                0, (r.code, _("%(name)s(镇级)") % {"name": r.name})
+            )
         else:
             township = r.code[:9] + "000"
             parent = r.parent.name if r.parent else township
@@ -196,7 +198,7 @@ class TipOffFilterForm(forms.Form):
 def household_label(user: User, h: Household, names: dict[str, str]) -> str:
     """The household as a choice: the head (whose ID number tells namesakes apart), the
     village and the address."""
-    head = f"{h.head.name}户" if h.head else "—"
+    head = str(_("%(name)s户") % {"name": h.head.name}) if h.head else "—"
     if h.head:
         head += f"({registry_selectors.display_id_number(user, h.head.id_number)})"
     parts = [head, names.get(h.region_code, h.region_code)]

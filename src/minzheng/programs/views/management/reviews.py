@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minzheng.core.exports import xlsx_response
@@ -69,14 +70,14 @@ REVIEW_HEADERS = [
     "复核人",
     "复核时间",
 ]
-EVIDENCE_LABELS = {
-    "tipoff": "举报投诉",
-    "investigation": "核查情况",
-    "person": "死亡成员",
-    "death_date": "死亡日期",
-    "funeral_grant_problem": "丧葬补助",
-    "next_review_on": "下次复核日期",
-    "termination_notice": "终止公示",
+EVIDENCE_LABELS: dict[str, Any] = {
+    "tipoff": _("举报投诉"),
+    "investigation": _("核查情况"),
+    "person": _("死亡成员"),
+    "death_date": _("死亡日期"),
+    "funeral_grant_problem": _("丧葬补助"),
+    "next_review_on": _("下次复核日期"),
+    "termination_notice": _("终止公示"),
 }
 
 
@@ -241,8 +242,11 @@ def _evidence_value(key: str, value: Any) -> str:
         before = value[0] if value[0] not in (None, "None") else "—"
         return f"{before} → {value[1]}"
     if key == "termination_notice" and isinstance(value, dict):
-        text = f"{value.get('posted_on', '')} 至 {value.get('ends_on', '')}"
-        return f"{text}(预估)" if value.get("provisional") else text
+        text = _("%(start)s 至 %(end)s") % {
+            "start": value.get("posted_on", ""),
+            "end": value.get("ends_on", ""),
+        }
+        return text + str(_("(预估)")) if value.get("provisional") else text
     return str(value)
 
 
@@ -250,7 +254,7 @@ def evidence_facts(evidence: dict[str, Any]) -> list[Fact]:
     """What the review rests on, label and value (the tip-off and the calculation are shown
     apart: one as a link, the other as a table)."""
     return [
-        Fact(EVIDENCE_LABELS.get(key, key), _evidence_value(key, value))
+        Fact(str(EVIDENCE_LABELS.get(key, key)), _evidence_value(key, value))
         for key, value in evidence.items()
         if key not in ("tipoff", "calculation") and value not in (None, "", [], {})
     ]

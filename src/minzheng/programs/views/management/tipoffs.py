@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from minzheng.core.exports import xlsx_response
@@ -49,11 +50,11 @@ TIPOFF_ASSIGNED = "已指定承办人:{name}"
 CONTENT_EXCERPT = 40
 # How a tip-off's audit events name what changed (the linked household, case and review are
 # on the page already).
-EVENT_LABELS = {
-    "source": "来源",
-    "assignee": "承办人",
-    "due_on": "办理时限",
-    "outcome": "核查结论",
+EVENT_LABELS: dict[str, Any] = {
+    "source": _("来源"),
+    "assignee": _("承办人"),
+    "due_on": _("办理时限"),
+    "outcome": _("核查结论"),
 }
 EVENT_CHOICES: dict[str, dict[str, str]] = {
     "source": {k: str(v) for k, v in TipOff.Source.choices},
@@ -94,7 +95,7 @@ def tipoff_events(tipoff: TipOff) -> list[EventRow]:
     rows = event_rows(events_list)
     for row, event in zip(rows, events_list, strict=True):
         row.changes = [
-            Fact(label, _event_value(key, (event.changes or {})[key]))
+            Fact(str(label), _event_value(key, (event.changes or {})[key]))
             for key, label in EVENT_LABELS.items()
             if (event.changes or {}).get(key) not in (None, "", [])
         ]
@@ -127,7 +128,7 @@ def tipoff_rows(tipoffs: Sequence[TipOff], day: datetime.date) -> list[TipOffRow
             TipOffRow(
                 tipoff=t,
                 region_name=names.get(t.region_code, t.region_code),
-                household=f"{head.name}户" if head else "",
+                household=str(_("%(name)s户") % {"name": head.name}) if head else "",
                 excerpt=_excerpt(t.content),
                 assignee=user_name(t.assignee),
                 overdue=overdue,
