@@ -15,9 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.models import User
-from minzheng.programs.models import CaseStatus, ExclusionReason, Objection, SupportMode
+from minzheng.programs.models import (
+    CaseStatus,
+    DocumentKind,
+    ExclusionReason,
+    Objection,
+    SupportMode,
+)
 from minzheng.programs.policies import POLICIES, program_choices, temporary
 from minzheng.programs.policies.base import SELF_CARE_ITEMS, SELF_CARE_LABELS
+from minzheng.programs.services import documents as document_services
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.forms import DateInput, region_filter_choices
 from minzheng.registry.models import Membership
@@ -387,6 +394,34 @@ class ObjectionResolveForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("撤回原因"), required=False, max_length=500)
+
+
+class DocumentForm(forms.Form):
+    """An upload to the case (申请材料): the service checks the kind, the type and the size, and
+    its messages land under these fields."""
+
+    kind = forms.ChoiceField(
+        label=_("材料类型"), choices=[BLANK, *DocumentKind.choices], required=False
+    )
+    file = forms.FileField(label=_("文件"), required=False, allow_empty_file=True)
+    step = forms.TypedChoiceField(
+        label=_("所属办理环节"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": document_services.DOCUMENT_STEP_OTHER_CASE},
+    )
+
+    def __init__(self, *args: Any, steps: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [("", _("不属于具体环节")), *steps]  # type: ignore[attr-defined]
+        limit = document_services.size_label(document_services.max_bytes())
+        self.fields["file"].help_text = _(
+            "PDF、JPG、PNG、Word(doc、docx)或Excel(xls、xlsx),不含宏,每个文件不超过%(limit)s"
+        ) % {"limit": limit}
+        self.fields["file"].widget.attrs["accept"] = ",".join(
+            f".{ext}" for ext in (*document_services.FORMATS, *document_services.ALIASES)
+        )
 
 
 STEP_FORMS: dict[str, type[StepForm]] = {

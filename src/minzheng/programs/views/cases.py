@@ -1,6 +1,7 @@
 """Case pages: the filtered list (paged, exportable), and the case page — header, the steps as a
 timeline, the worked calculation, members, documents, objections, benefit periods, grants and
-the audit events — with the form of the open step when the user's role works it."""
+the audit events — with the form of the open step when the user's role works it; the upload of
+a document to the case and the download of one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from minzheng.programs.forms import (
     STEP_FORMS,
     AcceptanceStepForm,
     CaseFilterForm,
+    DocumentForm,
     ObjectionForm,
     ObjectionResolveForm,
     StepForm,
@@ -40,12 +42,16 @@ from minzheng.programs.policies.base import (
     TOWNSHIP_REVIEW,
 )
 from minzheng.programs.services import cases as case_services
+from minzheng.programs.services import documents as document_services
 from minzheng.programs.services.errors import CaseConflict, CaseError
-from minzheng.programs.views.common import add_case_errors, case_reader, may, today
+from minzheng.programs.views.common import add_case_errors, case_reader, may, requires, today
 from minzheng.programs.views.presenters import (
     SUBMIT_LABELS,
+    attach_documents,
     case_member_rows,
     case_rows,
+    document_rows,
+    document_step_choices,
     event_rows,
     may_work_step,
     program_label,
@@ -62,6 +68,7 @@ WITHDRAWN = "已撤回申请"
 OBJECTION_REGISTERED = "已登记公示异议,处理完毕前案件暂停审批"
 OBJECTION_RESOLVED = "已处理公示异议"
 ACCEPTED_ONLINE = "已受理网上申请"
+DOCUMENT_UPLOADED = "已上传材料“{name}”"
 CONFLICT_STATUS = 409
 APPROVAL_OPINION = _("审批意见")
 
@@ -209,10 +216,19 @@ def _detail_context(
     withdraw_form: WithdrawForm | None = None,
     objection_form: ObjectionForm | None = None,
     resolve_forms: dict[int, ObjectionResolveForm] | None = None,
+    document_form: DocumentForm | None = None,
 ) -> dict[str, Any]:
     day = today()
     steps = selectors.case_steps(case)
     current = _open_step(steps) if case.is_open else None
+    documents = list(document_services.document_list(user=user, case=case))
+    entries = timeline(steps, day)
+    attach_documents(entries, documents)
+    may_upload = may(user, document_services.DOCUMENT_UPLOADERS)
+    if document_form is None and may_upload:
+        document_form = DocumentForm(
+            steps=document_step_choices(steps), initial={"step": current.pk if current else None}
+        )
     works = current is not None and may_work_step(user, current)
     if form is None and works and current is not None:
         form = step_form(case, current, current.code)
@@ -226,7 +242,7 @@ def _detail_context(
         "status_tag": status_tag(case.status),
         "region_name": names.get(case.region_code, case.region_code),
         "applicant_id": registry_selectors.display_id_number(user, case.applicant.id_number),
-        "timeline": timeline(steps, day),
+        "timeline": entries,
         "current": current,
         "current_label": case_services.step_label(current.code) if current else "",
         "current_workers": step_workers(current) if current else "",
@@ -237,7 +253,8 @@ def _detail_context(
         "day": day,
         "calculation": case.calculation or {},
         "members": case_member_rows(user, case.members.select_related("person")),
-        "documents": list(case.documents.select_related("uploaded_by")),
+        "documents": document_rows(entries, documents),
+        "document_form": document_form if may_upload else None,
         "objections": [
             (o, (resolve_forms.get(o.pk) or ObjectionResolveForm()) if o.is_open else None)
             for o in objections
@@ -373,3 +390,48 @@ def objection_resolve(request: HttpRequest, pk: int, objection_pk: int) -> HttpR
     context = _detail_context(user, case, conflict=conflict, resolve_forms={objection.pk: form})
     status = CONFLICT_STATUS if conflict else 200
     return render(request, "programs/case_detail.html", context, status=status)
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+document_uploader = requires(document_services.DOCUMENT_UPLOADERS)
+
+
+@document_uploader
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Add a document to the case (of one of its steps, when chosen). The service checks the
+    type (extension and content) and the size; its messages land under the fields."""
+    user = current_user(request)
+    case = selectors.case_get(user=user, pk=pk)
+    steps = {s.pk: s for s in selectors.case_steps(case)}
+    form = DocumentForm(request.POST, request.FILES, steps=document_step_choices(steps.values()))
+    if form.is_valid():
+        c = form.cleaned_data
+        try:
+            document = document_services.document_upload(
+                actor=user,
+                case=case,
+                kind=c["kind"],
+                uploaded_file=c["file"],
+                step=steps.get(c["step"]) if c["step"] is not None else None,
+            )
+        except CaseError as e:
+            add_case_errors(form, e)
+        else:
+            messages.success(request, DOCUMENT_UPLOADED.format(name=document.original_name))
+            return redirect(reverse("programs:case_detail", args=[case.pk]) + "#documents")
+    context = _detail_context(user, case, document_form=form)
+    return render(request, "programs/case_detail.html", context)
+
+
+@case_reader
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    """One document, as the file it was uploaded (404 outside the user's scope)."""
+    document = document_services.document_open(user=current_user(request), pk=pk)
+    return FileResponse(
+        document.file,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )

@@ -15,7 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.audit import CHANGE_LABELS, action_label
 from minzheng.core.models import AuditEvent, Role, User
-from minzheng.programs.models import Case, CaseMember, CaseStatus, Step, StepLevel, StepStatus
+from minzheng.programs.models import (
+    Case,
+    CaseDocument,
+    CaseMember,
+    CaseStatus,
+    Step,
+    StepLevel,
+    StepStatus,
+)
 from minzheng.programs.permissions import roles_for_step
 from minzheng.programs.policies import POLICIES
 from minzheng.programs.policies.base import SELF_CARE_LABELS
@@ -188,6 +196,7 @@ class TimelineStep:
     overdue: int = 0
     overdue_provisional: bool = False
     current: bool = False
+    documents: list[CaseDocument] = field(default_factory=list)
 
 
 def timeline(steps: Iterable[Step], day: datetime.date) -> list[TimelineStep]:
@@ -212,6 +221,44 @@ def timeline(steps: Iterable[Step], day: datetime.date) -> list[TimelineStep]:
                 current=s.status == StepStatus.OPEN,
             )
         )
+    return out
+
+
+def attach_documents(entries: list[TimelineStep], documents: Iterable[CaseDocument]) -> None:
+    """Each step of the timeline with the documents uploaded for it."""
+    by_step: dict[int, list[CaseDocument]] = {}
+    for d in documents:
+        if d.step_id is not None:
+            by_step.setdefault(d.step_id, []).append(d)
+    for entry in entries:
+        entry.documents = by_step.get(entry.step.pk, [])
+
+
+@dataclass
+class DocumentRow:
+    document: CaseDocument
+    step: str  # the name of the step it was uploaded for, "" for none
+
+
+def document_rows(
+    entries: Iterable[TimelineStep], documents: Iterable[CaseDocument]
+) -> list[DocumentRow]:
+    labels = {e.step.pk: e.label for e in entries}
+    return [DocumentRow(d, labels.get(d.step_id or 0, "")) for d in documents]
+
+
+# Steps a document may be filed under: those being worked or done (not the ones to come).
+DOCUMENT_STEP_STATUSES = (StepStatus.OPEN, StepStatus.DONE)
+
+
+def document_step_choices(steps: Iterable[Step]) -> list[tuple[int, str]]:
+    """(step id, its name) for the upload form, in the timeline's order."""
+    out = []
+    for s in steps:
+        if s.status not in DOCUMENT_STEP_STATUSES:
+            continue
+        round_text = _("(第%(n)d轮)") % {"n": s.round} if s.round > 1 else ""
+        out.append((s.pk, f"{step_label(s.code)}{round_text}"))
     return out
 
 
