@@ -424,6 +424,22 @@ class DocumentForm(forms.Form):
         )
 
 
+class NoticeDayForm(forms.Form):
+    """公示名单: the day the list is for (today unless asked) and the phone to call."""
+
+    day = forms.DateField(label=_("日期"), required=False, widget=DateInput)
+    contact_phone = forms.CharField(
+        label=_("监督电话"),
+        required=False,
+        max_length=30,
+        help_text=_("印在公示名单上,供群众反映情况"),
+    )
+
+    def day_or_today(self) -> Any:
+        day = self.cleaned_data.get("day") if self.is_valid() else None
+        return day or timezone.localdate()
+
+
 STEP_FORMS: dict[str, type[StepForm]] = {
     "authorization": AuthorizationForm,
     "survey": SurveyForm,

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from minzheng.programs.views import acceptance, cases, households, inbox, standards
+from minzheng.programs.views import acceptance, cases, households, inbox, printouts, standards
 
 app_name = "programs"
 
@@ -14,11 +14,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("standards/", standards.standards, name="standards"),
     path("standards/new/", standards.standard_create, name="standard_create"),
     path("households/<int:pk>/", households.household_cases, name="household_cases"),
+    path("notice/", printouts.notice_list, name="notice_list"),
+    path("notice/<slug:code>/", printouts.notice_village, name="notice_village"),
+    path("notice/<slug:code>/pdf/", printouts.notice_pdf, name="notice_pdf"),
     path("documents/<int:pk>/", cases.document_download, name="document_download"),
     path("<int:pk>/", cases.case_detail, name="case_detail"),
     path("<int:pk>/steps/<slug:code>/", cases.step_complete, name="step_complete"),
     path("<int:pk>/withdraw/", cases.case_withdraw, name="case_withdraw"),
     path("<int:pk>/documents/", cases.document_upload, name="document_upload"),
+    path("<int:pk>/letter/", printouts.case_letter, name="case_letter"),
     path("<int:pk>/objections/", cases.objection_register, name="objection_register"),
     path(
         "<int:pk>/objections/<int:objection_pk>/resolve/",

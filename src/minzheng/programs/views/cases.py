@@ -53,6 +53,7 @@ from minzheng.programs.views.presenters import (
     document_rows,
     document_step_choices,
     event_rows,
+    letter_label,
     may_work_step,
     program_label,
     status_tag,
@@ -255,6 +256,7 @@ def _detail_context(
         "members": case_member_rows(user, case.members.select_related("person")),
         "documents": document_rows(entries, documents),
         "document_form": document_form if may_upload else None,
+        "letter": letter_label(case),
         "objections": [
             (o, (resolve_forms.get(o.pk) or ObjectionResolveForm()) if o.is_open else None)
             for o in objections

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.audit import CHANGE_LABELS, action_label
 from minzheng.core.models import AuditEvent, Role, User
+from minzheng.programs import pdf
 from minzheng.programs.models import (
     Case,
     CaseDocument,
@@ -260,6 +261,60 @@ def document_step_choices(steps: Iterable[Step]) -> list[tuple[int, str]]:
         round_text = _("(第%(n)d轮)") % {"n": s.round} if s.round > 1 else ""
         out.append((s.pk, f"{step_label(s.code)}{round_text}"))
     return out
+
+
+# --- printable documents ----------------------------------------------------------------------
+
+LETTER_LABELS: dict[str, Any] = {
+    "approval": _("审批确认通知书"),
+    "refusal": _("不予批准通知书"),
+    "termination": _("终止保障通知书"),
+}
+# A decision letter is printed once the case is decided (paying, refused, ended).
+LETTER_STATUSES = (
+    CaseStatus.ACTIVE,
+    CaseStatus.EXIT_GRACE,
+    CaseStatus.SUSPENDED,
+    CaseStatus.CLOSED,
+    CaseStatus.REFUSED,
+    CaseStatus.TERMINATED,
+)
+
+
+def letter_label(case: Case) -> str:
+    """The name of the case's decision letter ("" when the case calls for none yet)."""
+    if case.status not in LETTER_STATUSES:
+        return ""
+    try:
+        kind = pdf.letter_kind(case)
+    except ValueError:
+        return ""
+    if kind != "termination" and not case.decision:
+        return ""
+    return str(LETTER_LABELS[kind])
+
+
+@dataclass
+class NoticeVillage:
+    """A village with cases under public notice (the 公示名单 list)."""
+
+    code: str
+    name: str
+    township: str
+    cases: int
+
+
+def notice_villages(counts: dict[str, int]) -> list[NoticeVillage]:
+    names = registry_selectors.region_names([*counts, *(code[:9] + "000" for code in counts)])
+    return [
+        NoticeVillage(
+            code=code,
+            name=names.get(code, code),
+            township=names.get(code[:9] + "000", ""),
+            cases=n,
+        )
+        for code, n in sorted(counts.items())
+    ]
 
 
 def may_work_step(user: User, step: Step) -> bool:
