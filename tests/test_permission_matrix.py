@@ -37,6 +37,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from minzheng.core.models import AuditEvent, Region, Role, User
+from minzheng.programs.pdf import cjk_fonts
 from minzheng.registry.models import Declaration, Household, Membership, Person
 from minzheng.registry.services import declaration_create, member_add
 from tests.conftest import OTHER_COUNTY_VILLAGE, PASSWORD, VILLAGE, Personas, make_user
@@ -558,6 +559,37 @@ CORE_PAGE_ROWS = [
 ]
 PAGE_ROWS = REGISTRY_PAGE_ROWS + CORE_PAGE_ROWS
 
+# The case pages (they meet the case world, as PROGRAM_API_ROWS do).
+C = "/cases"
+UPLOADERS = frozenset(
+    {
+        Role.VILLAGE_ASSISTANT,
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_LEADER,
+        Role.COUNTY_OFFICER,
+        Role.COUNTY_LEADER,
+    }
+)
+PROGRAM_PAGE_ROWS = [
+    # No file is sent, so that nothing lands under MEDIA_ROOT: the form answers 200 with its
+    # message ("请选择要上传的文件") to whoever may upload.
+    Row("POST", C + "/{case}/documents/", UPLOADERS, body=fixed({"kind": "other"}), page=True),
+    # The world's case is not decided yet: the page says so (400) instead of a letter.
+    Row("GET", C + "/{case}/letter/", CASE_READERS, ok=400, page=True),
+    Row("GET", C + "/notice/", CASE_READERS, listed=links_to(C + "/notice/{region}/"), page=True),
+    Row("GET", C + "/notice/{region}/", CASE_READERS, page=True),
+    # The world's case is under notice from today: its village's list prints (503 where the
+    # server has no Chinese font).
+    Row(
+        "GET",
+        C + "/notice/{region}/pdf/",
+        CASE_READERS,
+        ok=200 if cjk_fonts() else 503,
+        page=True,
+    ),
+]
+PAGE_ROWS += PROGRAM_PAGE_ROWS
+
 ROWS = API_ROWS + PAGE_ROWS
 PLACEHOLDERS = ("household", "person", "membership", "declaration", "user", "event")
 CASE_PLACEHOLDERS = (
@@ -639,7 +671,7 @@ def test_permission_matrix(row: Row, side: str, personas: Personas) -> None:
         pytest.skip(f"{row.path} is not routed yet")
     near = build_world(personas.village_assistant, VILLAGE, "account_near")
     far = build_world(personas.other_county_officer, OTHER_COUNTY_VILLAGE, "account_far")
-    if row in PROGRAM_API_ROWS:
+    if row in PROGRAM_API_ROWS or row in PROGRAM_PAGE_ROWS:
         for world in (near, far):
             world.ids.update(case_world(world))
     world = near if side == "in" else far
