@@ -291,6 +291,7 @@ STEP_WORKERS = ONLINE_APPLICANTS | {Role.COUNTY_OFFICER, Role.COUNTY_LEADER}
 NOTICE_WORKERS = ONLINE_APPLICANTS  # register a public-notice objection
 STANDARD_EDITORS = frozenset({Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN})
 CASEWORKERS = ACCEPTORS | {Role.COUNTY_OFFICER, Role.COUNTY_LEADER}  # reviews, tip-offs, filings
+TIPOFF_READERS = CASEWORKERS | {Role.AUDITOR}
 
 
 def case_world(world: World) -> dict[str, Any]:
@@ -438,7 +439,7 @@ PROGRAM_API_ROWS = [
         CASEWORKERS,
         body=fixed({"outcome": "continue"}),
     ),
-    Row("GET", V1 + "/tip-offs/", CASE_READERS, listed=listed_id("tipoff")),
+    Row("GET", V1 + "/tip-offs/", TIPOFF_READERS, listed=listed_id("tipoff")),
     Row(
         "POST",
         V1 + "/tip-offs/",

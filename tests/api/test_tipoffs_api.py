@@ -51,7 +51,7 @@ def test_a_tip_off_about_a_case_is_closed_into_a_review(
     )
     assert (body["source"], body["status"], body["case_id"]) == ("hotline", "open", case_id)
     assert body["assignee"] == "county" and body["due_on"] and body["household_id"]
-    listed = ok(api_for(personas.village_assistant).get(URL, {"status": "open"}))["results"]
+    listed = ok(api_for(personas.county_officer).get(URL, {"status": "open"}))["results"]
     assert [t["id"] for t in listed] == [body["id"]]
     url = f"{URL}{body['id']}/close/"
     blank = clerk.post(url, {"investigation": "", "outcome": "partly"}, format="json")
@@ -80,3 +80,5 @@ def test_a_tip_off_names_what_is_wrong_with_it(personas: Personas, api_for: ApiF
     village = api_for(personas.village_assistant)
     assert village.post(URL, tipoff(), format="json").status_code == 403
     assert api_for(personas.hospital_clerk).get(URL).status_code == 403
+    # tip-offs name their reporters: village assistants do not read them
+    assert village.get(URL).status_code == 403

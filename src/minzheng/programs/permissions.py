@@ -22,6 +22,9 @@ ONLINE_APPLICANTS = {Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_
 CASE_SUPERVISORS = {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN}
 STANDARD_EDITORS = {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN}
 REVIEWERS = {Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER, Role.COUNTY_OFFICER, Role.COUNTY_LEADER}
+# Tip-offs name their reporters and may concern village cadres: only the staff who investigate
+# them and the auditors read them.
+TIPOFF_READERS = REVIEWERS | {Role.AUDITOR}
 RELATIVE_FILERS = {
     Role.TOWNSHIP_CLERK,
     Role.TOWNSHIP_LEADER,
@@ -54,4 +57,5 @@ ABILITIES: dict[str, set[Role]] = {
     "cases": CASE_READERS,
     "case_accept": CASE_ACCEPTORS | ONLINE_APPLICANTS,
     "case_supervise": CASE_SUPERVISORS,
+    "case_tipoffs": TIPOFF_READERS,
 }

@@ -30,6 +30,7 @@ from minzheng.programs.permissions import (
     RELATIVE_FILERS,
     REVIEWERS,
     STANDARD_EDITORS,
+    TIPOFF_READERS,
     roles_for_step,
 )
 from minzheng.programs.policies import POLICIES
@@ -57,6 +58,7 @@ MemberSetters = roles_required(CASE_ACCEPTORS | {Role.COUNTY_OFFICER}, "MemberSe
 StepWorkers = roles_required(STEP_WORKERS, "StepWorkers")
 StandardEditors = roles_required(STANDARD_EDITORS, "StandardEditors")
 Reviewers = roles_required(REVIEWERS, "Reviewers")
+TipOffReaders = roles_required(TIPOFF_READERS, "TipOffReaders")
 RelativeFilers = roles_required(RELATIVE_FILERS, "RelativeFilers")
 ObjectionRegistrars = roles_required(
     _roles(roles_for_step("public_notice", StepLevel.VILLAGE)), "ObjectionRegistrars"

@@ -16,9 +16,9 @@ from minzheng.core.api import Pagination, RegionCodeFilterField, paginated_respo
 from minzheng.core.models import User
 from minzheng.core.regions import prefix_q
 from minzheng.programs.apis.base import (
-    CaseReaders,
     CodeField,
     Reviewers,
+    TipOffReaders,
     case_errors,
     case_in_scope,
     household_in_scope,
@@ -64,7 +64,7 @@ def tipoff_response(request: Request, pk: int, *, code: int = 200) -> Response:
 
 
 class TipOffListApi(APIView):
-    permission_classes = [CaseReaders]
+    permission_classes = [TipOffReaders]
     pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer[Any]):

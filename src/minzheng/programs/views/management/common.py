@@ -10,8 +10,13 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from minzheng.core.models import AuditEvent, Role
-from minzheng.programs.permissions import CASE_READERS, RELATIVE_FILERS, REVIEWERS
+from minzheng.core.models import AuditEvent
+from minzheng.programs.permissions import (
+    CASE_READERS,
+    RELATIVE_FILERS,
+    REVIEWERS,
+    TIPOFF_READERS,
+)
 from minzheng.programs.views.common import overdue_days, requires
 from minzheng.programs.views.presenters import EventRow, event_rows
 
@@ -19,7 +24,6 @@ M = TypeVar("M", bound=Model)
 
 # 举报投诉 name the reporter: the staff who handle them and the auditor read them, not the
 # village assistants (who may be the very cadres a tip-off is about) nor the system admin.
-TIPOFF_READERS = REVIEWERS | {Role.AUDITOR}
 EXPORT_BATCH = 2000
 
 reader = requires(CASE_READERS)
