@@ -15,6 +15,7 @@ from minzheng.core.models import AuditEvent, Region, User
 from minzheng.core.regions import code_prefix, prefix_q
 from minzheng.core.scope import OUT_OF_SCOPE, scoped
 from minzheng.programs.models import (
+    BenefitPeriod,
     Case,
     CaseMember,
     Step,
@@ -239,7 +240,7 @@ def household_timeline(*, user: User, household: Household) -> list[TimelineEntr
     events = AuditEvent.objects.filter(
         object_type="case", object_id__in=[str(pk) for pk in cases]
     ).order_by("-at", "-id")
-    return [
+    entries = [
         TimelineEntry(
             at=e.at,
             action=e.action,
@@ -250,6 +251,39 @@ def household_timeline(*, user: User, household: Household) -> list[TimelineEntr
         )
         for e in events
     ]
+    entries += _standard_change_entries(cases)
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def _standard_change_entries(cases: dict[int, Case]) -> list[TimelineEntry]:
+    """Amount changes written in bulk by a standard change (one audit event for the whole
+    county, none per case): read from the benefit periods themselves."""
+    out: list[TimelineEntry] = []
+    previous: dict[int, Decimal] = {}
+    periods = BenefitPeriod.objects.filter(case_id__in=list(cases)).order_by(
+        "case_id", "valid_from", "id"
+    )
+    for p in periods:
+        if p.reason == BenefitPeriod.Reason.STANDARD_CHANGE:
+            before = previous.get(p.case_id)
+            out.append(
+                TimelineEntry(
+                    at=p.created_at,
+                    action="case.benefit_change",
+                    actor="",
+                    changes={
+                        "amount": [
+                            str(before) if before is not None else None,
+                            str(p.monthly_amount),
+                        ],
+                        "from_month": p.valid_from.isoformat(),
+                    },
+                    reason=str(BenefitPeriod.Reason.STANDARD_CHANGE.label),
+                    case=cases[p.case_id],
+                )
+            )
+        previous[p.case_id] = p.monthly_amount
+    return out
 
 
 def notice_steps(*, user: User, region_code: str) -> QuerySet[Step]:
