@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 # Step codes (DOMAIN.md §15).
 ACCEPTANCE = "acceptance"
 AUTHORIZATION = "authorization"
@@ -242,13 +245,13 @@ class Policy:
 
 
 SELF_CARE_ITEMS = ("eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing")
-SELF_CARE_LABELS = {
-    "eating": "自主吃饭",
-    "dressing": "自主穿衣",
-    "bed_transfer": "自主上下床",
-    "toileting": "自主如厕",
-    "indoor_walking": "室内自主行走",
-    "bathing": "自主洗澡",
+SELF_CARE_LABELS: dict[str, Promise] = {
+    "eating": _("自主吃饭"),
+    "dressing": _("自主穿衣"),
+    "bed_transfer": _("自主上下床"),
+    "toileting": _("自主如厕"),
+    "indoor_walking": _("室内自主行走"),
+    "bathing": _("自主洗澡"),
 }
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.audit import audit_record
 from minzheng.core.models import Role, User
@@ -101,17 +103,17 @@ OBJECTION_RESOLVED = "该异议已处理"
 OBJECTION_OUTCOME_REQUIRED = "请选择处理结果并填写调查情况"
 DETAILS_INVALID = "项目信息不完整"
 
-STEP_LABELS = {
-    ACCEPTANCE: "受理",
-    AUTHORIZATION: "核对授权",
-    SURVEY: "入户调查",
-    VERIFICATION: "经济状况核对",
-    DEMOCRATIC_REVIEW: "民主评议",
-    PUBLIC_NOTICE: "公示",
-    TOWNSHIP_REVIEW: "乡镇审核",
-    COUNTY_APPROVAL: "审批确认",
-    DECISION: "决定",
-    ENROLLMENT: "纳入保障",
+STEP_LABELS: dict[str, Promise] = {
+    ACCEPTANCE: _("受理"),
+    AUTHORIZATION: _("核对授权"),
+    SURVEY: _("入户调查"),
+    VERIFICATION: _("经济状况核对"),
+    DEMOCRATIC_REVIEW: _("民主评议"),
+    PUBLIC_NOTICE: _("公示"),
+    TOWNSHIP_REVIEW: _("乡镇审核"),
+    COUNTY_APPROVAL: _("审批确认"),
+    DECISION: _("决定"),
+    ENROLLMENT: _("纳入保障"),
 }
 APPROVE, REFUSE = "approve", "refuse"
 # Program families: one household cannot hold two open or paying cases of the same family.
@@ -126,7 +128,8 @@ NUMBER_PREFIX = {
 
 
 def step_label(code: str) -> str:
-    return STEP_LABELS.get(code, code)
+    label = STEP_LABELS.get(code)
+    return str(label) if label is not None else code
 
 
 def _today() -> datetime.date:

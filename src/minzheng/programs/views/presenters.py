@@ -164,7 +164,7 @@ def _value_text(key: str, value: Any) -> str:
     if key == "surveyors" and isinstance(value, list):
         return "、".join(str(v) for v in value)
     if key == "self_care_failed" and isinstance(value, list):
-        return "、".join(SELF_CARE_LABELS.get(str(v), str(v)) for v in value) or EMPTY
+        return "、".join(str(SELF_CARE_LABELS.get(str(v), v)) for v in value) or EMPTY
     if key == "letter":
         return str(LETTERS.get(str(value), value))
     return str(value)
