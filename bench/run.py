@@ -1,6 +1,8 @@
 """`make bench`: run the main() of every benchmark module in bench/ (files starting with "_"
 are helpers). Each prints `bench <name>: <value> <unit>` lines; sizes come from environment
-variables (BENCH_HOUSEHOLDS, BENCH_PERSONS, ...). BENCH_ONLY=registry_import runs one module."""
+variables (BENCH_HOUSEHOLDS, BENCH_PERSONS, BENCH_RECALC_CASES_SQLITE, BENCH_RECALC_CASES_PG,
+...). BENCH_ONLY=registry_import runs one module (case_recalc: recalculation after a standard
+change)."""
 
 from __future__ import annotations
 

@@ -139,7 +139,8 @@ class Recalculator:
     """How a monthly program recomputes a case's amount from the inputs stored on the case
     (per_capita_income, counted_members, extra_members, care_level, support_mode) under the
     standards of one region and day: the bulk path of a standard change (services/recalc.py).
-    `compute` is built once per standards and called per case, so it must be cheap."""
+    `amount` is built once per standards and called per case, so it must be cheap; it must
+    use the same function as the policy's `benefit`."""
 
-    compute: Callable[[Decimal | None, int, dict[str, int], str, str], tuple[Decimal, str]]
+    amount: Callable[[Decimal | None, int, dict[str, int], str, str], Decimal]
     sources: dict[str, str]

@@ -159,23 +159,9 @@ def dibao_amount(
         ratio = ratios.get(category)
         if ratio and n > 0:
             raw += standard * ratio * n
-    return round_money(max(raw, min_payment), rounding_unit)
-
-
-def _formula(
-    standard: Decimal,
-    pci: Decimal,
-    counted: int,
-    extras: dict[str, int],
-    ratios: dict[str, Decimal],
-) -> str:
-    text = f"({yuan_text(standard)} − {yuan_text(pci)}) × {counted} 人"
-    for category, n in extras.items():
-        ratio = ratios.get(category)
-        if ratio and n > 0:
-            label = EXTRA_CATEGORIES.get(category, category)
-            text += f" + {yuan_text(standard)} × {number_text(ratio)} × {n} 人({label})"
-    return text
+    if raw < min_payment:
+        raw = min_payment
+    return round_money(raw, rounding_unit)
 
 
 class Dibao(Policy):
@@ -322,14 +308,13 @@ class Dibao(Policy):
         min_payment = standards.get_or("min_payment", Decimal(0))
         unit = _unit(standards)
 
-        def compute(
+        def amount(
             pci: Decimal | None, counted: int, extras: dict[str, int], care: str, mode: str
-        ) -> tuple[Decimal, str]:
+        ) -> Decimal:
             pci = pci if pci is not None else ZERO
-            amount = dibao_amount(standard, pci, counted, extras, ratios, min_payment, unit)
-            return amount, _formula(standard, pci, counted, extras, ratios)
+            return dibao_amount(standard, pci, counted, extras, ratios, min_payment, unit)
 
-        return Recalculator(compute, sources(standards, AMOUNT_PARAMETERS))
+        return Recalculator(amount, sources(standards, AMOUNT_PARAMETERS))
 
 
 class UrbanDibao(Dibao):

@@ -272,12 +272,10 @@ class Tekun(Policy):
         multiplier = standards.get_or("centralized_care_multiplier", Decimal(1))
         unit = standards.get_or("rounding_unit", Decimal("0.01"))
 
-        def compute(
+        def amount(
             pci: Decimal | None, counted: int, extras: dict[str, int], level: str, mode: str
-        ) -> tuple[Decimal, str]:
+        ) -> Decimal:
             centralized = mode == "centralized"
-            amount = tekun_amount(basic, care.get(level, ZERO), multiplier, centralized, unit)
-            factor = f" × {number_text(multiplier)}" if centralized and multiplier != 1 else ""
-            return amount, f"{yuan_text(basic)} + {yuan_text(care.get(level, ZERO))}{factor}"
+            return tekun_amount(basic, care.get(level, ZERO), multiplier, centralized, unit)
 
-        return Recalculator(compute, sources(standards, AMOUNT_PARAMETERS))
+        return Recalculator(amount, sources(standards, AMOUNT_PARAMETERS))

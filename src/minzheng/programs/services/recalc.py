@@ -6,16 +6,17 @@ program's `recalculator` (the same pure function its `benefit` uses) recomputes 
 those inputs under the standards of the case's township, and the rows go back in bulk:
 
 - read: one streaming query (a server-side cursor on PostgreSQL) over the cases, with the
-  amount in force for the month each case is recalculated from;
+  benefit period in force at the month each case is recalculated from;
 - compute: in Python, per case, with the standards of its township (a township's own numbers
   override its county's) looked up once per township and month;
-- write: the changed amounts into a temporary table (PostgreSQL COPY, SQLite executemany), then
-  one `UPDATE ... FROM` of the cases and one `INSERT ... SELECT ... ON CONFLICT` of their
-  BenefitPeriods (reason standard_change; a period of the same month is replaced).
+- write: the new BenefitPeriods (reason standard_change) with PostgreSQL COPY (SQLite
+  executemany), a period of the same month updated in place; the cases' current amounts
+  through a temporary table and one `UPDATE ... FROM`.
 
-Only cases in 在保 (active) are recalculated: a case in its gradual exit (渐退期) keeps the
-amount it had when the exit began, and suspended or ended cases receive nothing. One-off
-programs (临时救助) have nothing to recalculate.
+The inputs are those of the last assessment: a member who has turned 60 since is an elder from
+the next review on, not from a standard change. Only cases in 在保 (active) are recalculated: a
+case in its gradual exit (渐退期) keeps the amount it had when the exit began, and suspended or
+ended cases receive nothing. One-off programs (临时救助) have nothing to recalculate.
 """
 
 from __future__ import annotations
@@ -41,19 +42,21 @@ RECALC_STATUSES = (CaseStatus.ACTIVE,)
 CHUNK = 20_000
 FEN = Decimal("0.01")
 TEMP_TABLE = "programs_recalc_amount"
+PERIOD_COLUMNS = "case_id, valid_from, monthly_amount, reason, calculation, created_at"
+REASON = BenefitPeriod.Reason.STANDARD_CHANGE.value
 
-_SELECT = """
-SELECT c.id, c.region_code, c.per_capita_income, c.counted_members, c.extra_members,
-       c.care_level, c.support_mode, c.start_month,
-       COALESCE((
-           SELECT bp.monthly_amount FROM programs_benefitperiod bp
-           WHERE bp.case_id = c.id
-             AND bp.valid_from <= CASE WHEN c.start_month > %s THEN c.start_month ELSE %s END
-           ORDER BY bp.valid_from DESC LIMIT 1
-       ), c.monthly_amount)
-FROM programs_case c
-WHERE c.program = %s AND c.status IN ({statuses}) AND {region}
-"""
+# The period in force at the month each case is recalculated from (its start, when later).
+_MONTH = "CASE WHEN c.start_month > %s THEN c.start_month ELSE %s END"
+_PREVIOUS = (
+    "SELECT bp.{column} FROM programs_benefitperiod bp WHERE bp.case_id = c.id "  # noqa: S608
+    f"AND bp.valid_from <= {_MONTH} ORDER BY bp.valid_from DESC LIMIT 1"
+)
+_CASES = (
+    "SELECT c.id, c.region_code, c.per_capita_income, c.counted_members, "
+    "{extras}, c.care_level, c.support_mode, c.start_month, {previous}, c.monthly_amount "
+    "FROM programs_case c {join} "
+    "WHERE c.program = %s AND c.status IN ({statuses}) AND {region}"
+)
 
 
 def affects_amount(program: str, parameter: str) -> bool:
@@ -62,42 +65,17 @@ def affects_amount(program: str, parameter: str) -> bool:
     return bool(policy and parameter in getattr(policy, "amount_parameters", ()))
 
 
-def _rows(
-    program: str, prefix: str, from_month: datetime.date
-) -> Iterator[Sequence[tuple[Any, ...]]]:
-    statuses = ", ".join(["%s"] * len(RECALC_STATUSES))
-    if connection.vendor == "postgresql":
-        region, region_params = "c.region_code LIKE %s", [prefix + "%"]
-    else:
-        region, region_params = (
-            "c.region_code >= %s AND c.region_code < %s",
-            [
-                prefix,
-                prefix + "\U0010ffff",
-            ],
-        )
-    sql = _SELECT.format(statuses=statuses, region=region)
-    params: list[Any] = [
-        from_month,
-        from_month,
-        program,
-        *[str(s) for s in RECALC_STATUSES],
-        *region_params,
-    ]
-    with connection.chunked_cursor() as cur:
-        cur.execute(sql, params)
-        while True:
-            chunk = cur.fetchmany(CHUNK)
-            if not chunk:
-                return
-            yield chunk
-
-
 def _money(value: Any) -> Decimal | None:
     """A money column as Decimal: PostgreSQL gives Decimal, SQLite a float or an int."""
     if value is None or isinstance(value, Decimal):
         return value
     return Decimal(repr(value)).quantize(FEN)
+
+
+def _day(value: Any) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
 
 
 class _Rules:
@@ -118,54 +96,158 @@ class _Rules:
         return rule
 
 
-class _Writer:
-    """Changed amounts, staged in a temporary table and applied in two statements."""
-
-    COLUMNS = ("case_id", "valid_from", "amount", "is_current", "calculation")
+class _Changes:
+    """What a chunk of cases changes: new periods, periods of the same month to replace, and
+    the current amounts of the cases whose new period has begun."""
 
     def __init__(self) -> None:
-        self.postgres = connection.vendor == "postgresql"
+        self.periods: list[tuple[Any, ...]] = []
+        self.replaced: list[tuple[Any, ...]] = []
+        self.current: list[tuple[Any, ...]] = []
+
+    def __len__(self) -> int:
+        return len(self.periods) + len(self.replaced)
+
+
+class _Engine:
+    """The database-specific parts: how the cases are read and the changes written."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        self.now = connection.ops.adapt_datetimefield_value(now)
+
+    def rows(
+        self, program: str, prefix: str, from_month: datetime.date
+    ) -> Iterator[Sequence[tuple[Any, ...]]]:
+        sql, params = self.select(program, prefix, from_month)
+        with connection.chunked_cursor() as cur:
+            cur.execute(sql, params)
+            while chunk := cur.fetchmany(CHUNK):
+                yield chunk
+
+    def select(self, program: str, prefix: str, month: datetime.date) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def write(self, changes: _Changes) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        raise NotImplementedError
+
+    def statuses(self) -> tuple[str, list[Any]]:
+        return ", ".join(["%s"] * len(RECALC_STATUSES)), [str(s) for s in RECALC_STATUSES]
+
+
+class _Postgres(_Engine):
+    """Streams: new periods are COPYed straight into their table chunk by chunk; the current
+    amounts are COPYed into a temporary table and applied in one UPDATE ... FROM at the end."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        super().__init__(now)
         with connection.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {TEMP_TABLE}")
             cur.execute(
-                f"CREATE TEMP TABLE {TEMP_TABLE} (case_id bigint, valid_from date, "
-                "amount numeric(12, 2), is_current boolean, calculation text)"
+                f"CREATE TEMP TABLE {TEMP_TABLE} (case_id bigint, amount numeric(12, 2)) "
+                "ON COMMIT DROP"
             )
 
-    def add(self, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        cols = ", ".join(self.COLUMNS)
-        with connection.cursor() as cur:
-            if self.postgres:
-                with cur.cursor.copy(f"COPY {TEMP_TABLE} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(self.COLUMNS))
-                cur.executemany(f"INSERT INTO {TEMP_TABLE} ({cols}) VALUES ({marks})", rows)  # noqa: S608
+    def select(self, program: str, prefix: str, month: datetime.date) -> tuple[str, list[Any]]:
+        previous = (
+            "SELECT bp.valid_from, bp.monthly_amount FROM programs_benefitperiod bp "  # noqa: S608
+            f"WHERE bp.case_id = c.id AND bp.valid_from <= {_MONTH} "
+            "ORDER BY bp.valid_from DESC LIMIT 1"
+        )
+        statuses, status_params = self.statuses()
+        sql = _CASES.format(
+            extras="c.extra_members::text",
+            previous="p.valid_from, p.monthly_amount",
+            join=f"LEFT JOIN LATERAL ({previous}) p ON true",
+            statuses=statuses,
+            region="c.region_code LIKE %s",
+        )
+        return sql, [month, month, program, *status_params, prefix + "%"]
 
-    def apply(self) -> None:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        calculation = "t.calculation::jsonb" if self.postgres else "t.calculation"
+    def write(self, changes: _Changes) -> None:
+        with connection.cursor() as cur:
+            raw = cur.cursor
+            if changes.periods:
+                with raw.copy(f"COPY programs_benefitperiod ({PERIOD_COLUMNS}) FROM STDIN") as cp:
+                    for row in changes.periods:
+                        cp.write_row((*row, self.now))
+            if changes.current:
+                with raw.copy(f"COPY {TEMP_TABLE} (case_id, amount) FROM STDIN") as cp:
+                    for row in changes.current:
+                        cp.write_row(row)
+            if changes.replaced:
+                cur.executemany(
+                    "UPDATE programs_benefitperiod SET monthly_amount = %s, reason = %s, "
+                    "calculation = %s::jsonb WHERE case_id = %s AND valid_from = %s",
+                    changes.replaced,
+                )
+
+    def finish(self) -> None:
         with connection.cursor() as cur:
             cur.execute(
-                f"UPDATE programs_case SET monthly_amount = t.amount, "  # noqa: S608
-                f"version = programs_case.version + 1, updated_at = %s "
-                f"FROM {TEMP_TABLE} t WHERE programs_case.id = t.case_id AND t.is_current",
-                [now],
-            )
-            cur.execute(
-                "INSERT INTO programs_benefitperiod "  # noqa: S608
-                "(case_id, valid_from, monthly_amount, reason, calculation, created_at) "
-                f"SELECT t.case_id, t.valid_from, t.amount, %s, {calculation}, %s "
-                f"FROM {TEMP_TABLE} t WHERE true "
-                "ON CONFLICT (case_id, valid_from) DO UPDATE SET "
-                "monthly_amount = excluded.monthly_amount, reason = excluded.reason, "
-                "calculation = excluded.calculation",
-                [BenefitPeriod.Reason.STANDARD_CHANGE.value, now],
+                "UPDATE programs_case SET monthly_amount = t.amount, "  # noqa: S608
+                "version = programs_case.version + 1, updated_at = %s "
+                f"FROM {TEMP_TABLE} t WHERE programs_case.id = t.case_id",
+                [self.now],
             )
             cur.execute(f"DROP TABLE {TEMP_TABLE}")
+
+
+class _SQLite(_Engine):
+    """Collects the changes (SQLite must not write a table a running SELECT reads) and writes
+    them with executemany at the end."""
+
+    def __init__(self, now: datetime.datetime) -> None:
+        super().__init__(now)
+        self.changes = _Changes()
+
+    def select(self, program: str, prefix: str, month: datetime.date) -> tuple[str, list[Any]]:
+        statuses, status_params = self.statuses()
+        sql = _CASES.format(
+            extras="c.extra_members",
+            previous=", ".join(
+                f"({_PREVIOUS.format(column=column)})"
+                for column in ("valid_from", "monthly_amount")
+            ),
+            join="",
+            statuses=statuses,
+            region="c.region_code >= %s AND c.region_code < %s",
+        )
+        return sql, [
+            month,
+            month,
+            month,
+            month,
+            program,
+            *status_params,
+            prefix,
+            prefix + "\U0010ffff",
+        ]
+
+    def write(self, changes: _Changes) -> None:
+        self.changes.periods += changes.periods
+        self.changes.replaced += changes.replaced
+        self.changes.current += changes.current
+
+    def finish(self) -> None:
+        marks = ", ".join(["%s"] * 6)
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO programs_benefitperiod ({PERIOD_COLUMNS}) VALUES ({marks})",  # noqa: S608
+                [(*row, self.now) for row in self.changes.periods],
+            )
+            cur.executemany(
+                "UPDATE programs_benefitperiod SET monthly_amount = %s, reason = %s, "
+                "calculation = %s WHERE case_id = %s AND valid_from = %s",
+                self.changes.replaced,
+            )
+            cur.executemany(
+                "UPDATE programs_case SET monthly_amount = %s, version = version + 1, "
+                "updated_at = %s WHERE id = %s",
+                [(amount, self.now, case_id) for case_id, amount in self.changes.current],
+            )
 
 
 @transaction.atomic
@@ -186,40 +268,48 @@ def cases_recalculate(
     if policy.kind != "monthly" or not hasattr(policy, "recalculator"):
         return 0
     from_month = from_month.replace(day=1)
-    this_month = timezone.localdate().replace(day=1)
+    now = timezone.now()
+    this_month = timezone.localdate(now).replace(day=1)
+    engine: _Engine = _Postgres(now) if connection.vendor == "postgresql" else _SQLite(now)
     rules = _Rules(policy, program)
-    writer = _Writer()
     extras_cache: dict[str, dict[str, int]] = {}
     changed = 0
-    for chunk in _rows(program, code_prefix(region_code), from_month):
-        out = []
-        for case_id, region, pci, counted, extras, care, mode, start, previous in chunk:
+    for chunk in engine.rows(program, code_prefix(region_code), from_month):
+        changes = _Changes()
+        for (
+            case_id,
+            region,
+            pci,
+            counted,
+            extras,
+            care,
+            mode,
+            start,
+            p_from,
+            p_amount,
+            amount,
+        ) in chunk:
             month = start if start is not None and start > from_month else from_month
-            if isinstance(extras, str):
-                parsed = extras_cache.get(extras)
-                if parsed is None:
-                    parsed = extras_cache[extras] = json.loads(extras)
-                extras = parsed
-            amount, formula = rules.get(region, month).compute(
-                _money(pci), counted, extras or {}, care, mode
-            )
-            before = _money(previous)
-            if amount == before:
+            parsed = extras_cache.get(extras)
+            if parsed is None:
+                parsed = extras_cache[extras] = json.loads(extras) if extras else {}
+            new = rules.get(region, month).amount(_money(pci), counted, parsed, care, mode)
+            p_from = _day(p_from)
+            before = _money(p_amount if p_from is not None else amount)
+            if new == before:
                 continue
-            out.append(
-                (
-                    case_id,
-                    month,
-                    amount,
-                    month <= this_month,
-                    _calculation(month, before, amount, formula),
-                )
-            )
-        writer.add(out)
-        changed += len(out)
+            calculation = _calculation(before)
+            if p_from == month:
+                changes.replaced.append((new, REASON, calculation, case_id, month))
+            else:
+                changes.periods.append((case_id, month, new, REASON, calculation))
+            if month <= this_month:
+                changes.current.append((case_id, new))
+        engine.write(changes)
+        changed += len(changes)
         if progress:
             progress(len(chunk))
-    writer.apply()
+    engine.finish()
     audit_record(
         actor=actor,
         action="standard.recalculate",
@@ -231,13 +321,8 @@ def cases_recalculate(
     return changed
 
 
-def _calculation(
-    month: datetime.date, before: Decimal | None, amount: Decimal, formula: str
-) -> str:
-    """The period's calculation, in the shape of Calculation.as_json() (kept small: one line)."""
-    line = {"label": "月保障金额", "formula": formula, "value": f"{amount} 元"}
-    return (
-        f'{{"reason": "standard_change", "from_month": "{month.isoformat()}", '
-        f'"previous_amount": "{before}", "amount": "{amount}", '
-        f'"lines": [{json.dumps(line, ensure_ascii=False)}]}}'
-    )
+def _calculation(before: Decimal | None) -> str:
+    """A period's calculation, kept small (a million of them are written at once): the amount
+    before. The period's month, amount and case give the rest (`standards_for` the case's
+    township and that month gives every number and the row it came from)."""
+    return f'{{"reason": "{REASON}", "previous_amount": "{before}"}}'
