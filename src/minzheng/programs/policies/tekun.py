@@ -14,6 +14,7 @@ from minzheng.programs.policies.base import (
     DEMOCRATIC_REVIEW,
     ENROLLMENT,
     PUBLIC_NOTICE,
+    SELF_CARE_ITEMS,
     SURVEY,
     TOWNSHIP_REVIEW,
     VERIFICATION,
@@ -59,16 +60,6 @@ CARE_LEVELS: dict[str, str] = {
     "partial": "部分丧失生活自理能力",
     "full": "完全丧失生活自理能力",
 }
-# The six items of the self-care assessment (S2§21-§23): 0 failed = self-care, 1-3 = partial,
-# 4 or more = full loss.
-SELF_CARE_ITEMS: dict[str, str] = {
-    "eating": "自主吃饭",
-    "dressing": "自主穿衣",
-    "bed_transfer": "自主上下床",
-    "toileting": "自主如厕",
-    "indoor_walking": "室内自主行走",
-    "bathing": "自主洗澡",
-}
 FINANCIAL_ASSETS = ("deposit", "securities", "insurance")
 
 PARAMETERS: dict[str, ParameterSpec] = {
@@ -106,14 +97,6 @@ ORPHAN_CHOSEN = "已领取孤儿基本生活费的未成年人不认定为特困
 CARE_LEVEL_MISSING = "尚未评估生活自理能力"
 NOT_A_BOOLEAN = "请选择是或否"
 UNKNOWN_ITEM = "未知的自理能力评估项目:{item}"
-
-
-def care_level_from_items(failed: list[str]) -> str:
-    """The care level from the self-care items the person cannot do (S2§22)."""
-    n = len(set(failed))
-    if n == 0:
-        return "self_care"
-    return "partial" if n <= 3 else "full"
 
 
 def no_work_capacity(member: MemberFacts) -> bool:
@@ -177,7 +160,8 @@ class Tekun(Policy):
     review_months_variable: ClassVar[int] = 12
 
     def validate_details(self, details: dict[str, Any]) -> dict[str, list[str]]:
-        """has_able_supporter (bool, required); self_care_failed (list of SELF_CARE_ITEMS);
+        """has_able_supporter (bool, required); self_care_failed (the SELF_CARE_ITEMS the person
+        cannot do, base.care_level_from_failed_items gives the care level from them);
         receives_orphan_allowance (bool)."""
         errors: dict[str, list[str]] = {}
         if "has_able_supporter" not in details:
