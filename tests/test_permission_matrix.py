@@ -13,7 +13,8 @@ once and every persona meets them untouched.
 
 To add a row: append a `Row` to API_ROWS or PAGE_ROWS. `path` is formatted with the world's
 object ids (see `World.ids`); `body` builds the request data; `listed` tells whether a list
-response holds the world's object.
+response holds the world's object. A row the code does not meet yet names why in `xfail`: its
+cells are then expected to fail (strictly, so that the fix shows).
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ class Row:
     scoped: bool = True  # False: the row has no object (e.g. login), run once
     denied: int = 403  # the status for a role without the verb
     page: bool = False  # a server-rendered page (session login) instead of the API
+    xfail: str = ""  # why the code does not meet the row yet (its cells must fail)
 
     @property
     def name(self) -> str:
@@ -167,14 +169,27 @@ def links_to(url: str) -> Listed:
     return check
 
 
-def sheet_holds_head(response: HttpResponse, world: World) -> bool:
-    """An XLSX export holds the world's head when it holds the head's number (masked or not)."""
-    number = world.head.id_number
-    masked = number[:6] + "*" * 8 + number[-4:]
+def sheet_cells(response: HttpResponse) -> set[str]:
+    """Every cell of an XLSX export, as text."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
     book = load_workbook(io.BytesIO(content), read_only=True)
     rows = (row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
-    return bool({str(cell) for row in rows for cell in row} & {number, masked})
+    return {str(cell) for row in rows for cell in row}
+
+
+def sheet_holds_id(key: str) -> Listed:
+    """An XLSX export holds a person of the world when it holds the person's number (masked or
+    not)."""
+
+    def check(response: HttpResponse, world: World) -> bool:
+        number = getattr(world, key).id_number
+        masked = number[:6] + "*" * 8 + number[-4:]
+        return bool(sheet_cells(response) & {number, masked})
+
+    return check
+
+
+sheet_holds_head = sheet_holds_id("head")
 
 
 def new_person(world: World, user: User) -> dict[str, Any]:
@@ -296,8 +311,9 @@ TIPOFF_READERS = CASEWORKERS | {Role.AUDITOR}
 
 def case_world(world: World) -> dict[str, Any]:
     """The case engine's objects of a world, made by a township clerk of its township: the
-    county's standards; a 低保 case accepted at the window (authorization open; its public
-    notice opened too, with an objection, so that one case serves the notice rows); an online
+    county's standards; a 低保 case accepted at the window (authorization open and a month
+    overdue; its public notice opened too, with an objection, so that one case serves the notice
+    rows); an online
     特困 application waiting for the window; a 特困 case set paying with a review; a tip-off
     and a relative filing."""
     from minzheng.programs.models import Case, CaseStatus, Step, StepStatus
@@ -319,6 +335,9 @@ def case_world(world: World) -> dict[str, Any]:
     Step.objects.filter(case=case, code="public_notice").update(
         status=StepStatus.OPEN, data={"starts_on": str(today), "ends_on": str(week)}
     )
+    # A month late, so that 超期督办 lists the case.
+    month_ago = today - datetime.timedelta(days=30)
+    Step.objects.filter(case=case, code="authorization").update(due_on=month_ago)
     objection = case_services.objection_register(actor=clerk, case=case, content="有车辆未申报")
     online = case_services.case_apply_online(**common, applicant=world.head, **tekun)
     paying = case_services.case_accept(**common, applicant=world.spouse, **tekun)
@@ -345,9 +364,20 @@ def case_world(world: World) -> dict[str, Any]:
         "tipoff": tipoff.pk,
         "filing": filing.pk,
         "county": county,
+        "township": code[:9] + "000",
         "paying_case": paying.pk,
         "clerk": clerk.pk,
     }
+
+
+def sheet_holds_case(key: str) -> Listed:
+    """An XLSX export holds a case of the world when it holds the case's number."""
+    from minzheng.programs.models import Case
+
+    def check(response: HttpResponse, world: World) -> bool:
+        return Case.objects.get(pk=world.ids[key]).number in sheet_cells(response)
+
+    return check
 
 
 def listed_id(key: str) -> Listed:
@@ -571,6 +601,11 @@ UPLOADERS = frozenset(
         Role.COUNTY_LEADER,
     }
 )
+SUPERVISORS = frozenset({Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN})
+FORM_WITHOUT_ROLE_CHECK = (
+    "the view admits every case reader: a role that does not work the form gets it back with"
+    " the service's refusal (200), or 404 outside its scope, instead of 403"
+)
 PROGRAM_PAGE_ROWS = [
     # No file is sent, so that nothing lands under MEDIA_ROOT: the form answers 200 with its
     # message ("请选择要上传的文件") to whoever may upload.
@@ -588,6 +623,99 @@ PROGRAM_PAGE_ROWS = [
         ok=200 if cjk_fonts() else 503,
         page=True,
     ),
+    Row("GET", C + "/", CASE_READERS, listed=links_to(C + "/{case}/"), page=True),
+    Row("GET", C + "/export/", CASE_READERS, listed=sheet_holds_case("case"), page=True),
+    Row("GET", C + "/{case}/", CASE_READERS, page=True),
+    Row("GET", C + "/households/{household}/", CASE_READERS, page=True),
+    Row("GET", C + "/inbox/", CASE_READERS, scoped=False, page=True),
+    # 超期督办 lists the townships of the supervisor's scope, and a township's overdue steps (a
+    # township outside the scope shows none: 200, not 404).
+    Row("GET", C + "/overdue/", SUPERVISORS, listed=links_to("?township={township}"), page=True),
+    Row(
+        "GET",
+        C + "/overdue/?township={township}",
+        SUPERVISORS,
+        listed=links_to(C + "/{case}/"),
+        page=True,
+    ),
+    Row("GET", C + "/accept/", ONLINE_APPLICANTS, scoped=False, page=True),
+    Row(
+        "GET",
+        C + "/accept/?q=张三",
+        ONLINE_APPLICANTS,
+        listed=links_to(C + "/accept/?household={household}"),
+        page=True,
+    ),
+    Row("GET", C + "/accept/?household={household}", ONLINE_APPLICANTS, page=True),
+    Row(
+        "GET", C + "/online/", ONLINE_APPLICANTS, listed=links_to(C + "/{online_case}/"), page=True
+    ),
+    Row("GET", C + "/standards/", CASE_READERS, scoped=False, page=True),
+    Row("GET", C + "/standards/new/", STANDARD_EDITORS, scoped=False, page=True),
+    # The case's forms, posted empty so that nothing is done: the form (or the service) answers
+    # 200 with its message to whoever may work it. The views admit every case reader, though,
+    # and leave the role to the service, which refuses it as a form error (200, not 403): each
+    # form has a row of the rule (xfail until the views check the role) and one of the code as
+    # it stands, which keeps the scope (404) and the hospital clerk (403) checked meanwhile.
+    *[
+        row
+        for path, roles in [
+            (C + "/{case}/steps/authorization/", ACCEPTORS),
+            (C + "/{case}/withdraw/", ACCEPTORS),
+            (C + "/{case}/objections/", NOTICE_WORKERS),
+            (C + "/{case}/objections/{objection}/resolve/", ACCEPTORS),
+        ]
+        for row in (
+            Row("POST", path, roles, body=fixed({}), page=True, xfail=FORM_WITHOUT_ROLE_CHECK),
+            Row("POST", path, CASE_READERS, body=fixed({}), page=True),
+        )
+    ],
+]
+M = C + "/manage"
+PROGRAM_PAGE_ROWS += [
+    Row("GET", M + "/reviews/", CASE_READERS, listed=links_to(M + "/reviews/{review}/"), page=True),
+    Row(
+        "GET",
+        M + "/reviews/export/",
+        CASE_READERS,
+        listed=sheet_holds_case("paying_case"),
+        page=True,
+    ),
+    Row("GET", M + "/reviews/{review}/", CASE_READERS, page=True),
+    # Generating the periodic reviews writes (in the rolled-back savepoint) and goes back to the
+    # list; the other forms are posted empty and answer 200 with their messages.
+    Row("POST", M + "/reviews/generate/", CASEWORKERS, ok=302, scoped=False, page=True),
+    Row("POST", M + "/reviews/new/", CASEWORKERS, body=fixed({}), scoped=False, page=True),
+    Row("POST", M + "/reviews/{review}/complete/", CASEWORKERS, body=fixed({}), page=True),
+    Row(
+        "GET",
+        M + "/tipoffs/",
+        TIPOFF_READERS,
+        listed=links_to(M + "/tipoffs/{tipoff}/"),
+        page=True,
+    ),
+    Row("GET", M + "/tipoffs/export/", TIPOFF_READERS, listed=sheet_holds_case("case"), page=True),
+    Row("GET", M + "/tipoffs/new/", CASEWORKERS, scoped=False, page=True),
+    Row("GET", M + "/tipoffs/{tipoff}/", TIPOFF_READERS, page=True),
+    Row("POST", M + "/tipoffs/{tipoff}/close/", CASEWORKERS, body=fixed({}), page=True),
+    Row("POST", M + "/tipoffs/{tipoff}/assign/", CASEWORKERS, body=fixed({}), page=True),
+    Row(
+        "GET",
+        M + "/relatives/",
+        CASE_READERS,
+        listed=links_to(M + "/relatives/{filing}/"),
+        page=True,
+    ),
+    Row(
+        "GET",
+        M + "/relatives/export/",
+        CASE_READERS,
+        listed=sheet_holds_id("spouse"),
+        page=True,
+    ),
+    Row("GET", M + "/relatives/new/", CASEWORKERS, scoped=False, page=True),
+    Row("GET", M + "/relatives/{filing}/", CASE_READERS, page=True),
+    Row("POST", M + "/relatives/{filing}/revoke/", CASEWORKERS, body=fixed({}), page=True),
 ]
 PAGE_ROWS += PROGRAM_PAGE_ROWS
 
@@ -601,11 +729,17 @@ CASE_PLACEHOLDERS = (
     "tipoff",
     "filing",
     "county",
+    "township",
     "paying_case",
     "clerk",
 )
 CASES = [
-    pytest.param(row, side, id=f"{'page' if row.page else 'api'} {row.name} [{side}]")
+    pytest.param(
+        row,
+        side,
+        id=f"{'page' if row.page else 'api'} {row.name} [{side}]",
+        marks=[pytest.mark.xfail(strict=True, reason=row.xfail)] if row.xfail else [],
+    )
     for row in ROWS
     for side in (("in", "out") if row.scoped else ("in",))
 ]
