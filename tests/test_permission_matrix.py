@@ -602,10 +602,6 @@ UPLOADERS = frozenset(
     }
 )
 SUPERVISORS = frozenset({Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN})
-FORM_WITHOUT_ROLE_CHECK = (
-    "the view admits every case reader: a role that does not work the form gets it back with"
-    " the service's refusal (200), or 404 outside its scope, instead of 403"
-)
 PROGRAM_PAGE_ROWS = [
     # No file is sent, so that nothing lands under MEDIA_ROOT: the form answers 200 with its
     # message ("请选择要上传的文件") to whoever may upload.
@@ -653,22 +649,15 @@ PROGRAM_PAGE_ROWS = [
     Row("GET", C + "/standards/", CASE_READERS, scoped=False, page=True),
     Row("GET", C + "/standards/new/", STANDARD_EDITORS, scoped=False, page=True),
     # The case's forms, posted empty so that nothing is done: the form (or the service) answers
-    # 200 with its message to whoever may work it. The views admit every case reader, though,
-    # and leave the role to the service, which refuses it as a form error (200, not 403): each
-    # form has a row of the rule (xfail until the views check the role) and one of the code as
-    # it stands, which keeps the scope (404) and the hospital clerk (403) checked meanwhile.
+    # 200 with its message to whoever may work it; a role that never works it gets 403.
     *[
-        row
+        Row("POST", path, roles, body=fixed({}), page=True)
         for path, roles in [
             (C + "/{case}/steps/authorization/", ACCEPTORS),
             (C + "/{case}/withdraw/", ACCEPTORS),
             (C + "/{case}/objections/", NOTICE_WORKERS),
             (C + "/{case}/objections/{objection}/resolve/", ACCEPTORS),
         ]
-        for row in (
-            Row("POST", path, roles, body=fixed({}), page=True, xfail=FORM_WITHOUT_ROLE_CHECK),
-            Row("POST", path, CASE_READERS, body=fixed({}), page=True),
-        )
     ],
 ]
 M = C + "/manage"

@@ -55,8 +55,13 @@ def test_a_case_outside_the_scope_is_not_found(client, personas, family):
     for user in (personas.other_township_clerk, personas.other_county_officer):
         client.force_login(user)
         assert client.get(case_url(case)).status_code == 404
-        response = client.post(step_url(case, "authorization"), {"version": case.version})
-        assert response.status_code == 404
+    client.force_login(personas.other_township_clerk)
+    response = client.post(step_url(case, "authorization"), {"version": case.version})
+    assert response.status_code == 404
+    # a county officer never works the authorization step: refused before the case is sought
+    client.force_login(personas.other_county_officer)
+    response = client.post(step_url(case, "authorization"), {"version": case.version})
+    assert response.status_code == 403
 
 
 @time_machine.travel(START, tick=False)

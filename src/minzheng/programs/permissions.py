@@ -48,6 +48,21 @@ def roles_for_step(code: str, level: str) -> set[str]:
     return set(LEVEL_ROLES[level])
 
 
+def step_roles(code: str) -> set[str]:
+    """Every role that works step `code` at some level in some program (the case's own level
+    is checked by the service)."""
+    from minzheng.programs.policies import POLICIES
+
+    roles: set[str] = set()
+    for policy in POLICIES.values():
+        for spec in policy.steps:
+            if spec.code == code:
+                roles |= LEVEL_ROLES[spec.level]
+                if code == "county_approval":
+                    roles |= DELEGATED_APPROVERS
+    return roles
+
+
 def may_read_cases(user: User) -> bool:
     return bool(user.is_authenticated and user.role in CASE_READERS)
 

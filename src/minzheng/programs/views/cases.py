@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -34,7 +35,12 @@ from minzheng.programs.forms import (
     WithdrawForm,
 )
 from minzheng.programs.models import Case, CaseStatus, Objection, Step, StepLevel, StepStatus
-from minzheng.programs.permissions import CASE_ACCEPTORS, roles_for_step
+from minzheng.programs.permissions import (
+    CASE_ACCEPTORS,
+    LEVEL_ROLES,
+    roles_for_step,
+    step_roles,
+)
 from minzheng.programs.policies.base import (
     ACCEPTANCE,
     COUNTY_APPROVAL,
@@ -317,6 +323,8 @@ def step_complete(request: HttpRequest, pk: int, code: str) -> HttpResponseBase:
     """Complete step `code`: a rule's refusal lands under the form's fields; a step done (or a
     case changed) meanwhile by someone else answers 409 with the fresh case and a banner."""
     user = current_user(request)
+    if user.role not in step_roles(code):
+        raise PermissionDenied
     case = selectors.case_get(user=user, pk=pk)
     form = step_form(case, None, code, request.POST)
     if form is None:
@@ -338,7 +346,7 @@ def step_complete(request: HttpRequest, pk: int, code: str) -> HttpResponseBase:
     return _render_step(request, context)
 
 
-@case_reader
+@requires(CASE_ACCEPTORS)
 @require_POST
 def case_withdraw(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = current_user(request)
@@ -355,7 +363,7 @@ def case_withdraw(request: HttpRequest, pk: int) -> HttpResponseBase:
     return render(request, "programs/case_detail.html", context)
 
 
-@case_reader
+@requires(roles_for_step(PUBLIC_NOTICE, StepLevel.VILLAGE))
 @require_POST
 def objection_register(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = current_user(request)
@@ -372,7 +380,7 @@ def objection_register(request: HttpRequest, pk: int) -> HttpResponseBase:
     return render(request, "programs/case_detail.html", context)
 
 
-@case_reader
+@requires(LEVEL_ROLES[StepLevel.TOWNSHIP])
 @require_POST
 def objection_resolve(request: HttpRequest, pk: int, objection_pk: int) -> HttpResponseBase:
     user = current_user(request)
