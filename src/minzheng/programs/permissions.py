@@ -33,7 +33,7 @@ RELATIVE_FILERS = {
 }
 
 # The roles that work a step at each level.
-LEVEL_ROLES: dict[str, set[str]] = {
+LEVEL_ROLES: dict[str, set[Role]] = {
     StepLevel.VILLAGE: {Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER},
     StepLevel.TOWNSHIP: {Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER},
     StepLevel.COUNTY: {Role.COUNTY_OFFICER, Role.COUNTY_LEADER},
@@ -42,18 +42,18 @@ LEVEL_ROLES: dict[str, set[str]] = {
 DELEGATED_APPROVERS = {Role.TOWNSHIP_LEADER}
 
 
-def roles_for_step(code: str, level: str) -> set[str]:
+def roles_for_step(code: str, level: str) -> set[Role]:
     if code == "county_approval" and level == StepLevel.TOWNSHIP:
         return set(DELEGATED_APPROVERS)
     return set(LEVEL_ROLES[level])
 
 
-def step_roles(code: str) -> set[str]:
+def step_roles(code: str) -> set[Role]:
     """Every role that works step `code` at some level in some program (the case's own level
     is checked by the service)."""
     from minzheng.programs.policies import POLICIES
 
-    roles: set[str] = set()
+    roles: set[Role] = set()
     for policy in POLICIES.values():
         for spec in policy.steps:
             if spec.code == code:
