@@ -307,6 +307,7 @@ NOTICE_WORKERS = ONLINE_APPLICANTS  # register a public-notice objection
 STANDARD_EDITORS = frozenset({Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN})
 CASEWORKERS = ACCEPTORS | {Role.COUNTY_OFFICER, Role.COUNTY_LEADER}  # reviews, tip-offs, filings
 TIPOFF_READERS = CASEWORKERS | {Role.AUDITOR}
+RELATIVE_READERS = CASEWORKERS | {Role.AUDITOR}
 
 
 def case_world(world: World) -> dict[str, Any]:
@@ -492,7 +493,7 @@ PROGRAM_API_ROWS = [
         CASEWORKERS,
         body=with_ids(lambda w: {"assignee": w.ids["clerk"]}),
     ),
-    Row("GET", V1 + "/relative-filings/", CASE_READERS, listed=listed_id("filing")),
+    Row("GET", V1 + "/relative-filings/", RELATIVE_READERS, listed=listed_id("filing")),
     Row(
         "POST",
         V1 + "/relative-filings/",
@@ -691,19 +692,19 @@ PROGRAM_PAGE_ROWS += [
     Row(
         "GET",
         M + "/relatives/",
-        CASE_READERS,
+        RELATIVE_READERS,
         listed=links_to(M + "/relatives/{filing}/"),
         page=True,
     ),
     Row(
         "GET",
         M + "/relatives/export/",
-        CASE_READERS,
+        RELATIVE_READERS,
         listed=sheet_holds_id("spouse"),
         page=True,
     ),
     Row("GET", M + "/relatives/new/", CASEWORKERS, scoped=False, page=True),
-    Row("GET", M + "/relatives/{filing}/", CASE_READERS, page=True),
+    Row("GET", M + "/relatives/{filing}/", RELATIVE_READERS, page=True),
     Row("POST", M + "/relatives/{filing}/revoke/", CASEWORKERS, body=fixed({}), page=True),
 ]
 PAGE_ROWS += PROGRAM_PAGE_ROWS

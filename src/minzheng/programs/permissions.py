@@ -31,6 +31,9 @@ RELATIVE_FILERS = {
     Role.COUNTY_OFFICER,
     Role.COUNTY_LEADER,
 }
+# The close-relative register (单独登记备案) is kept for supervision: the village assistant,
+# often the cadre concerned, does not read it; the cases themselves still show their mark.
+RELATIVE_READERS = RELATIVE_FILERS | {Role.AUDITOR}
 
 # The roles that work a step at each level.
 LEVEL_ROLES: dict[str, set[Role]] = {
@@ -73,4 +76,5 @@ ABILITIES: dict[str, set[Role]] = {
     "case_accept": CASE_ACCEPTORS | ONLINE_APPLICANTS,
     "case_supervise": CASE_SUPERVISORS,
     "case_tipoffs": TIPOFF_READERS,
+    "case_relatives": RELATIVE_READERS,
 }

@@ -28,6 +28,7 @@ from minzheng.programs.permissions import (
     LEVEL_ROLES,
     ONLINE_APPLICANTS,
     RELATIVE_FILERS,
+    RELATIVE_READERS,
     REVIEWERS,
     STANDARD_EDITORS,
     TIPOFF_READERS,
@@ -59,6 +60,7 @@ StepWorkers = roles_required(STEP_WORKERS, "StepWorkers")
 StandardEditors = roles_required(STANDARD_EDITORS, "StandardEditors")
 Reviewers = roles_required(REVIEWERS, "Reviewers")
 TipOffReaders = roles_required(TIPOFF_READERS, "TipOffReaders")
+RelativeReaders = roles_required(RELATIVE_READERS, "RelativeReaders")
 RelativeFilers = roles_required(RELATIVE_FILERS, "RelativeFilers")
 ObjectionRegistrars = roles_required(
     _roles(roles_for_step("public_notice", StepLevel.VILLAGE)), "ObjectionRegistrars"

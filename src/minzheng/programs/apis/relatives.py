@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 from minzheng.core.api import Pagination, paginated_response, request_user
 from minzheng.core.models import User
 from minzheng.programs.apis.base import (
-    CaseReaders,
     CodeField,
     RelativeFilers,
+    RelativeReaders,
     case_errors,
     region_in_scope,
     user_in_scope,
@@ -59,7 +59,7 @@ def filing_response(request: Request, pk: int, *, code: int = 200) -> Response:
 
 
 class RelativeFilingListApi(APIView):
-    permission_classes = [CaseReaders]
+    permission_classes = [RelativeReaders]
     pagination_class = Pagination
 
     class FilterSerializer(serializers.Serializer[Any]):

@@ -14,6 +14,7 @@ from minzheng.core.models import AuditEvent
 from minzheng.programs.permissions import (
     CASE_READERS,
     RELATIVE_FILERS,
+    RELATIVE_READERS,
     REVIEWERS,
     TIPOFF_READERS,
 )
@@ -30,6 +31,7 @@ reader = requires(CASE_READERS)
 reviewer = requires(REVIEWERS)
 tipoff_reader = requires(TIPOFF_READERS)
 relative_filer = requires(RELATIVE_FILERS)
+relative_reader = requires(RELATIVE_READERS)
 
 
 def late(due_on: datetime.date | None, day: datetime.date, is_open: bool) -> tuple[int, bool]:

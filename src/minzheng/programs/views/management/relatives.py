@@ -33,8 +33,8 @@ from minzheng.programs.views.management.common import (
     cell,
     export_rows,
     object_events,
-    reader,
     relative_filer,
+    relative_reader,
 )
 from minzheng.programs.views.presenters import case_rows, user_name
 from minzheng.registry import selectors as registry_selectors
@@ -106,7 +106,7 @@ def _filtered(
     return form, filings.select_related("filed_by")
 
 
-@reader
+@relative_reader
 def relative_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     form, filings = _filtered(request, user)
@@ -141,7 +141,7 @@ def _export_rows(
         ]
 
 
-@reader
+@relative_reader
 def relative_export(request: HttpRequest) -> HttpResponseBase:
     user = current_user(request)
     _form, filings = _filtered(request, user)
@@ -192,7 +192,7 @@ def _detail_context(
     }
 
 
-@reader
+@relative_reader
 def relative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     filing = relative_services.relative_filing_get(user=user, pk=pk)
