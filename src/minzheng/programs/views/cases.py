@@ -50,7 +50,7 @@ from minzheng.programs.policies.base import (
 from minzheng.programs.services import cases as case_services
 from minzheng.programs.services import documents as document_services
 from minzheng.programs.services.errors import CaseConflict, CaseError
-from minzheng.programs.views.common import add_case_errors, case_reader, may, requires, today
+from minzheng.programs.views.common import add_case_errors, case_reader, may, today
 from minzheng.programs.views.presenters import (
     SUBMIT_LABELS,
     attach_documents,
@@ -68,7 +68,13 @@ from minzheng.programs.views.presenters import (
 )
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.models import Membership
-from minzheng.registry.views.common import current_user, is_fragment, paginate, render_page
+from minzheng.registry.views.common import (
+    current_user,
+    is_fragment,
+    paginate,
+    render_page,
+    requires,
+)
 
 STEP_DONE = "已办理“{step}”"
 WITHDRAWN = "已撤回申请"

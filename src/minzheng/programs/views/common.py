@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django import forms
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from minzheng.core.models import Role, User
-from minzheng.core.scope import can
 from minzheng.core.workdays import CalendarUnknownYear, working_days_between
 from minzheng.programs.permissions import (
     CASE_ACCEPTORS,
@@ -27,38 +21,18 @@ from minzheng.programs.permissions import (
     STANDARD_EDITORS,
 )
 from minzheng.programs.services.errors import NON_FIELD, CaseError
-from minzheng.registry.views.common import current_user
+from minzheng.registry.views.common import requires
 
 View = Callable[..., HttpResponseBase]
 
 # 超期督办: the county bureau watches every township's deadlines.
 SUPERVISORS = CASE_SUPERVISORS
 APPLICATION_TAKERS = CASE_ACCEPTORS | ONLINE_APPLICANTS
-STANDARD_READERS = STANDARD_EDITORS | {Role.AUDITOR}
-
-
-def requires(roles: set[Role]) -> Callable[[View], View]:
-    """Signed-in users only (others go to the login page); a role without the verb gets 403.
-    Objects outside the user's scope are the selectors' business: they answer 404."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not can(current_user(request), roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 case_reader = requires(CASE_READERS)
 application_taker = requires(APPLICATION_TAKERS)
 supervisor = requires(SUPERVISORS)
-standard_reader = requires(STANDARD_READERS)
 standard_editor = requires(STANDARD_EDITORS)
 
 

@@ -41,7 +41,7 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
-def _requires(roles: set[Role]) -> Callable[[View], View]:
+def requires(roles: set[Role]) -> Callable[[View], View]:
     """Signed-in users only (others go to the login page); a role without the verb gets 403.
     Objects outside the user's scope are the selectors' business: they answer 404."""
 
@@ -59,8 +59,8 @@ def _requires(roles: set[Role]) -> Callable[[View], View]:
     return decorator
 
 
-reader = _requires(REGISTRY_READERS)
-editor = _requires(REGISTRY_EDITORS)
+reader = requires(REGISTRY_READERS)
+editor = requires(REGISTRY_EDITORS)
 
 
 def is_fragment(request: HttpRequest) -> bool:

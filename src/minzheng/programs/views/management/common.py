@@ -18,8 +18,9 @@ from minzheng.programs.permissions import (
     REVIEWERS,
     TIPOFF_READERS,
 )
-from minzheng.programs.views.common import overdue_days, requires
+from minzheng.programs.views.common import overdue_days
 from minzheng.programs.views.presenters import EventRow, event_rows
+from minzheng.registry.views.common import requires
 
 M = TypeVar("M", bound=Model)
 
