@@ -264,3 +264,48 @@ def test_the_township_approves_where_the_county_delegated_it(personas, family, s
     case.refresh_from_db()
     # 20 working days when the township decides
     assert case.due_on == datetime.date(2026, 3, 30)
+
+
+@time_machine.travel(START, tick=False)
+def test_a_relatives_case_goes_to_the_county_and_not_to_the_related_officer(
+    personas, family, standards
+):
+    from minzheng.programs.models import Standard
+    from minzheng.programs.services.relatives import relative_filing_create
+
+    Standard.objects.create(
+        program="dibao_rural",
+        parameter="delegated_approval",
+        region_code="341503100000",
+        valid_from=datetime.date(2026, 1, 1),
+        value=Decimal(1),
+    )
+    case = accept(personas, family)
+    assert case.steps.get(code="county_approval").level == StepLevel.TOWNSHIP
+    # filed while the case runs: the spouse is the county officer's sister
+    relative_filing_create(
+        actor=personas.county_leader,
+        person=family.spouse,
+        staff_name=personas.county_officer.full_name,
+        staff_user=personas.county_officer,
+        staff_kind="county_staff",
+        relation="sibling",
+        region_code="341503000000",
+        valid_from=datetime.date(2026, 3, 1),
+    )
+    run_to_notice(personas, case)
+    with time_machine.travel(at(2026, 3, 10), tick=False):
+        svc.step_complete(actor=personas.township_clerk, case=case, code="public_notice")
+        case.refresh_from_db()
+        assert case.relative_flag
+        assert case.steps.get(code="county_approval").level == StepLevel.COUNTY
+        with pytest.raises(CaseError) as err:
+            svc.step_complete(
+                actor=personas.county_officer, case=case, code="county_approval", outcome="approve"
+            )
+        assert err.value.message == svc.RELATED_USER_MUST_RECUSE
+        svc.step_complete(
+            actor=personas.county_leader, case=case, code="county_approval", outcome="approve"
+        )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACTIVE

@@ -436,6 +436,8 @@ def _open_step(case: Case, step: Step, day: datetime.date) -> None:
     deadline = _deadline(spec, day, _standards_or_none(case, day))
     step.status, step.opened_on = StepStatus.OPEN, day
     step.due_on, step.due_provisional = deadline.due_on, deadline.provisional
+    if step.code == COUNTY_APPROVAL and case.relative_flag:
+        step.level = StepLevel.COUNTY  # a relative filed meanwhile: the county decides
     if step.code == PUBLIC_NOTICE:
         ends_on = day + datetime.timedelta(days=spec.deadline_days)
         step.data = {**step.data, "starts_on": day.isoformat(), "ends_on": ends_on.isoformat()}
