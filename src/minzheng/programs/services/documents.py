@@ -94,7 +94,7 @@ HEAD_BYTES = 8192
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "CASE_DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.CASE_DOCUMENT_MAX_BYTES)
 
 
 def size_label(size: int) -> str:
