@@ -29,8 +29,6 @@ from minzheng.programs.models import Case, CaseDocument, DocumentKind, Step
 from minzheng.programs.permissions import may_read_cases
 from minzheng.programs.services.errors import CaseError
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
 DOCUMENT_TYPE_NOT_ALLOWED = (
     "文件“{name}”的类型不能上传:只能上传PDF、JPG、PNG、Word(doc、docx)或Excel(xls、xlsx)文件"
 )
