@@ -303,3 +303,17 @@ def test_an_unchanged_amount_writes_no_period(personas, seeded):
     set_(personas.county_officer, parameter="extra_ratio_minor", value="0.2")
     assert BenefitPeriod.objects.count() == 1
     assert AuditEvent.objects.get(action="standard.recalculate").changes["cases"] == 0
+
+
+@time_machine.travel(at(2026, 9, 15), tick=False)
+def test_a_case_that_started_after_the_change_is_recalculated_from_its_start(personas, seeded):
+    later = paying_case(
+        personas.county_officer, amount="1770.00", start_month=datetime.date(2026, 8, 1)
+    )
+    set_(personas.county_officer, valid_from=datetime.date(2026, 7, 1), value="800")
+    later.refresh_from_db()
+    assert later.monthly_amount == D("1800.00")
+    periods = list(later.benefit_periods.values_list("valid_from", "monthly_amount", "reason"))
+    assert periods == [
+        (datetime.date(2026, 8, 1), D("1800.00"), BenefitPeriod.Reason.STANDARD_CHANGE)
+    ]

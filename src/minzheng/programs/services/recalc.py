@@ -97,16 +97,72 @@ class _Rules:
 
 
 class _Changes:
-    """What a chunk of cases changes: new periods, periods of the same month to replace, and
-    the current amounts of the cases whose new period has begun."""
+    """What a chunk of cases changes besides its new periods (which are streamed): periods of
+    the same month to replace, and the current amounts of the cases whose new period has
+    begun; `count` is the number of cases changed."""
 
     def __init__(self) -> None:
-        self.periods: list[tuple[Any, ...]] = []
         self.replaced: list[tuple[Any, ...]] = []
         self.current: list[tuple[Any, ...]] = []
+        self.count = 0
 
-    def __len__(self) -> int:
-        return len(self.periods) + len(self.replaced)
+
+class _Recalculation:
+    """The per-case loop: reads a chunk of case rows and yields the new periods, noting the
+    rest in a _Changes. A generator, so that PostgreSQL inserts while Python computes."""
+
+    def __init__(self, policy: Any, program: str, from_month: datetime.date) -> None:
+        self.rules = _Rules(policy, program)
+        self.from_month = from_month
+        self.this_month = timezone.localdate().replace(day=1)
+        self.extras: dict[str, dict[str, int]] = {}
+
+    def periods(
+        self, chunk: Sequence[tuple[Any, ...]], changes: _Changes
+    ) -> Iterator[tuple[Any, ...]]:
+        # Look the standards up now, before the first period is written: no query may run
+        # while PostgreSQL is copying.
+        for row in chunk:
+            start = row[7]
+            self.rules.get(
+                row[1], start if start is not None and start > self.from_month else self.from_month
+            )
+        return self._periods(chunk, changes)
+
+    def _periods(
+        self, chunk: Sequence[tuple[Any, ...]], changes: _Changes
+    ) -> Iterator[tuple[Any, ...]]:
+        from_month, this_month, extras_cache = self.from_month, self.this_month, self.extras
+        for (
+            case_id,
+            region,
+            pci,
+            counted,
+            extras,
+            care,
+            mode,
+            start,
+            p_from,
+            p_amount,
+            now,
+        ) in chunk:
+            month = start if start is not None and start > from_month else from_month
+            parsed = extras_cache.get(extras)
+            if parsed is None:
+                parsed = extras_cache[extras] = json.loads(extras) if extras else {}
+            new = self.rules.get(region, month).amount(_money(pci), counted, parsed, care, mode)
+            p_from = _day(p_from)
+            before = _money(p_amount if p_from is not None else now)
+            if new == before:
+                continue
+            changes.count += 1
+            calculation = _calculation(before)
+            if month <= this_month:
+                changes.current.append((case_id, new))
+            if p_from == month:
+                changes.replaced.append((new, REASON, calculation, case_id, month))
+            else:
+                yield (case_id, month, new, REASON, calculation)
 
 
 class _Engine:
@@ -127,7 +183,9 @@ class _Engine:
     def select(self, program: str, prefix: str, month: datetime.date) -> tuple[str, list[Any]]:
         raise NotImplementedError
 
-    def write(self, changes: _Changes) -> None:
+    def write(self, periods: Iterator[tuple[Any, ...]], changes: _Changes) -> None:
+        """Write the chunk's new periods (consuming the iterator fills `changes`), then the
+        rest of its changes."""
         raise NotImplementedError
 
     def finish(self) -> None:
@@ -166,13 +224,13 @@ class _Postgres(_Engine):
         )
         return sql, [month, month, program, *status_params, prefix + "%"]
 
-    def write(self, changes: _Changes) -> None:
+    def write(self, periods: Iterator[tuple[Any, ...]], changes: _Changes) -> None:
+        now = self.now
         with connection.cursor() as cur:
             raw = cur.cursor
-            if changes.periods:
-                with raw.copy(f"COPY programs_benefitperiod ({PERIOD_COLUMNS}) FROM STDIN") as cp:
-                    for row in changes.periods:
-                        cp.write_row((*row, self.now))
+            with raw.copy(f"COPY programs_benefitperiod ({PERIOD_COLUMNS}) FROM STDIN") as cp:
+                for row in periods:
+                    cp.write_row((*row, now))
             if changes.current:
                 with raw.copy(f"COPY {TEMP_TABLE} (case_id, amount) FROM STDIN") as cp:
                     for row in changes.current:
@@ -201,7 +259,9 @@ class _SQLite(_Engine):
 
     def __init__(self, now: datetime.datetime) -> None:
         super().__init__(now)
-        self.changes = _Changes()
+        self.periods: list[tuple[Any, ...]] = []
+        self.replaced: list[tuple[Any, ...]] = []
+        self.current: list[tuple[Any, ...]] = []
 
     def select(self, program: str, prefix: str, month: datetime.date) -> tuple[str, list[Any]]:
         statuses, status_params = self.statuses()
@@ -226,27 +286,27 @@ class _SQLite(_Engine):
             prefix + "\U0010ffff",
         ]
 
-    def write(self, changes: _Changes) -> None:
-        self.changes.periods += changes.periods
-        self.changes.replaced += changes.replaced
-        self.changes.current += changes.current
+    def write(self, periods: Iterator[tuple[Any, ...]], changes: _Changes) -> None:
+        self.periods += [(*row, self.now) for row in periods]
+        self.replaced += changes.replaced
+        self.current += changes.current
 
     def finish(self) -> None:
         marks = ", ".join(["%s"] * 6)
         with connection.cursor() as cur:
             cur.executemany(
                 f"INSERT INTO programs_benefitperiod ({PERIOD_COLUMNS}) VALUES ({marks})",  # noqa: S608
-                [(*row, self.now) for row in self.changes.periods],
+                self.periods,
             )
             cur.executemany(
                 "UPDATE programs_benefitperiod SET monthly_amount = %s, reason = %s, "
                 "calculation = %s WHERE case_id = %s AND valid_from = %s",
-                self.changes.replaced,
+                self.replaced,
             )
             cur.executemany(
                 "UPDATE programs_case SET monthly_amount = %s, version = version + 1, "
                 "updated_at = %s WHERE id = %s",
-                [(amount, self.now, case_id) for case_id, amount in self.changes.current],
+                [(amount, self.now, case_id) for case_id, amount in self.current],
             )
 
 
@@ -269,44 +329,13 @@ def cases_recalculate(
         return 0
     from_month = from_month.replace(day=1)
     now = timezone.now()
-    this_month = timezone.localdate(now).replace(day=1)
     engine: _Engine = _Postgres(now) if connection.vendor == "postgresql" else _SQLite(now)
-    rules = _Rules(policy, program)
-    extras_cache: dict[str, dict[str, int]] = {}
+    recalculation = _Recalculation(policy, program, from_month)
     changed = 0
     for chunk in engine.rows(program, code_prefix(region_code), from_month):
         changes = _Changes()
-        for (
-            case_id,
-            region,
-            pci,
-            counted,
-            extras,
-            care,
-            mode,
-            start,
-            p_from,
-            p_amount,
-            amount,
-        ) in chunk:
-            month = start if start is not None and start > from_month else from_month
-            parsed = extras_cache.get(extras)
-            if parsed is None:
-                parsed = extras_cache[extras] = json.loads(extras) if extras else {}
-            new = rules.get(region, month).amount(_money(pci), counted, parsed, care, mode)
-            p_from = _day(p_from)
-            before = _money(p_amount if p_from is not None else amount)
-            if new == before:
-                continue
-            calculation = _calculation(before)
-            if p_from == month:
-                changes.replaced.append((new, REASON, calculation, case_id, month))
-            else:
-                changes.periods.append((case_id, month, new, REASON, calculation))
-            if month <= this_month:
-                changes.current.append((case_id, new))
-        engine.write(changes)
-        changed += len(changes)
+        engine.write(recalculation.periods(chunk, changes), changes)
+        changed += changes.count
         if progress:
             progress(len(chunk))
     engine.finish()
