@@ -34,7 +34,15 @@ from minzheng.programs.forms import (
     SurveyForm,
     WithdrawForm,
 )
-from minzheng.programs.models import Case, CaseStatus, Objection, Step, StepLevel, StepStatus
+from minzheng.programs.models import (
+    BenefitPeriod,
+    Case,
+    CaseStatus,
+    Objection,
+    Step,
+    StepLevel,
+    StepStatus,
+)
 from minzheng.programs.permissions import (
     CASE_ACCEPTORS,
     LEVEL_ROLES,
@@ -232,6 +240,7 @@ def _detail_context(
     document_form: DocumentForm | None = None,
 ) -> dict[str, Any]:
     day = today()
+    periods = list(case.benefit_periods.all())
     steps = selectors.case_steps(case)
     current = _open_step(steps) if case.is_open else None
     documents = list(document_services.document_list(user=user, case=case))
@@ -277,7 +286,11 @@ def _detail_context(
         "objection_form": (objection_form or ObjectionForm())
         if _may_register_objection(user, current)
         else None,
-        "periods": list(case.benefit_periods.all()),
+        "periods": periods,
+        "later_change": next(
+            (p for p in reversed(periods) if p.reason == BenefitPeriod.Reason.STANDARD_CHANGE),
+            None,
+        ),
         "grants": list(case.grants.all()),
         "events": event_rows(selectors.case_events(case).select_related("actor")),
         "withdraw_form": (withdraw_form or WithdrawForm())
