@@ -214,6 +214,16 @@ class Policy:
     review_months_stable: ClassVar[int] = 12
     review_months_variable: ClassVar[int] = 6
 
+    # The parameters whose change alters the monthly amounts of paying cases (a standard change
+    # of one of these recalculates them in bulk, services/recalc.py).
+    amount_parameters: ClassVar[tuple[str, ...]] = ()
+
+    def recalculator(self, standards: Standards) -> Any:
+        """A `policies.common.Recalculator` for the bulk path of a standard change: the same
+        pure function `benefit` uses, over the inputs stored on the case. None: the program's
+        amounts are not recalculated in bulk (one-off aid)."""
+        return None
+
     def step(self, code: str) -> StepSpec:
         for s in self.steps:
             if s.code == code:

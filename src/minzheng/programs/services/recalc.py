@@ -62,7 +62,7 @@ _CASES = (
 def affects_amount(program: str, parameter: str) -> bool:
     """Whether a change of `parameter` can change the monthly amounts of `program`."""
     policy = POLICIES.get(program)
-    return bool(policy and parameter in getattr(policy, "amount_parameters", ()))
+    return bool(policy and parameter in policy.amount_parameters)
 
 
 def _money(value: Any) -> Decimal | None:
@@ -325,7 +325,7 @@ def cases_recalculate(
     changes and, for periods already begun, the case's current amount. Returns the number of
     cases changed; `progress(n)` is called after each chunk of n cases read."""
     policy = policy_for(program)
-    if policy.kind != "monthly" or not hasattr(policy, "recalculator"):
+    if policy.kind != "monthly" or not policy.amount_parameters:
         return 0
     from_month = from_month.replace(day=1)
     now = timezone.now()
