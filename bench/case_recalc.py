@@ -7,8 +7,8 @@ timed `cases_recalculate` that rewrites every amount and writes a benefit period
 Prints `bench case_recalc_<database>: <cases/s> cases/s` and, for PostgreSQL, the ratio to the
 issue's target of 50,000 cases/s (`ratio case_recalc_pg_target`).
 
-BENCH_RECALC_FILLFACTOR=50 sets the case table's fillfactor on PostgreSQL before it is filled
-(not in the migrations: it shows what leaving room for HOT updates of the amount would give)."""
+The migrations set the case table's fillfactor to 50 on PostgreSQL (programs 0003: room for
+heap-only updates of the amount); BENCH_RECALC_FILLFACTOR=N tries another value."""
 
 from __future__ import annotations
 

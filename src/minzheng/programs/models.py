@@ -88,7 +88,8 @@ class Case(models.Model):
     """One application to one program, from acceptance to termination (申请/救助对象档案)."""
 
     number = models.CharField(_("案件编号"), max_length=32, unique=True, blank=True)
-    program = models.CharField(_("救助项目"), max_length=32, db_index=True)
+    # Indexed by the two composite indexes below (program first in one of them).
+    program = models.CharField(_("救助项目"), max_length=32)
     household = models.ForeignKey(
         "registry.Household", on_delete=models.PROTECT, related_name="cases", verbose_name=_("家庭")
     )
@@ -403,7 +404,10 @@ class BenefitPeriod(models.Model):
         RESUMPTION = "resumption", _("恢复发放")
         TERMINATION = "termination", _("终止")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="benefit_periods")
+    # Indexed by the unique (case, valid_from) below.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="benefit_periods", db_index=False
+    )
     valid_from = models.DateField(_("起始月份"))
     monthly_amount = models.DecimalField(_("月保障金额"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("变动原因"), max_length=16, choices=Reason.choices)
