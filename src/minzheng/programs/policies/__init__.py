@@ -3,6 +3,8 @@ here, add its standards (programs/README.md)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from minzheng.programs.policies.base import Policy
 from minzheng.programs.policies.dibao import RuralDibao, UrbanDibao
 from minzheng.programs.policies.tekun import Tekun
@@ -22,4 +24,4 @@ def policy_for(code: str) -> Policy:
 
 
 def program_choices() -> list[tuple[str, str]]:
-    return [(code, p.label) for code, p in POLICIES.items()]
+    return [(code, gettext(p.label)) for code, p in POLICIES.items()]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import ClassVar
 
+from django.utils.translation import gettext_noop
+
 from minzheng.programs.models import StepLevel
 from minzheng.programs.policies.base import (
     ACCEPTANCE,
@@ -319,11 +321,11 @@ class Dibao(Policy):
 
 class UrbanDibao(Dibao):
     code: ClassVar[str] = "dibao_urban"
-    label: ClassVar[str] = "城市最低生活保障"
+    label: ClassVar[str] = gettext_noop("城市最低生活保障")
     standard_label: ClassVar[str] = "城市低保标准"
 
 
 class RuralDibao(Dibao):
     code: ClassVar[str] = "dibao_rural"
-    label: ClassVar[str] = "农村最低生活保障"
+    label: ClassVar[str] = gettext_noop("农村最低生活保障")
     standard_label: ClassVar[str] = "农村低保标准"

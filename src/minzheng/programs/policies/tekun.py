@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_noop
+
 from minzheng.programs.models import StepLevel
 from minzheng.programs.policies.base import (
     ACCEPTANCE,
@@ -150,7 +152,7 @@ def _care(standards: Standards, care_level: str) -> Decimal:
 
 class Tekun(Policy):
     code: ClassVar[str] = "tekun"
-    label: ClassVar[str] = "特困人员救助供养"
+    label: ClassVar[str] = gettext_noop("特困人员救助供养")
     kind: ClassVar[str] = "monthly"
     steps: ClassVar[tuple[StepSpec, ...]] = TEKUN_STEPS
     parameters: ClassVar[dict[str, ParameterSpec]] = PARAMETERS

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext_noop
+
 from minzheng.programs.models import StepLevel
 from minzheng.programs.policies.base import (
     ACCEPTANCE,
@@ -191,7 +193,7 @@ class Temporary(Policy):
 
 class TemporaryEmergency(Temporary):
     code: ClassVar[str] = "temporary_emergency"
-    label: ClassVar[str] = "临时救助(急难型)"
+    label: ClassVar[str] = gettext_noop("临时救助(急难型)")
     steps: ClassVar[tuple[StepSpec, ...]] = EMERGENCY_STEPS
     parameters: ClassVar[dict[str, ParameterSpec]] = {
         **BASE_PARAMETERS,
@@ -219,7 +221,7 @@ class TemporaryEmergency(Temporary):
 
 class TemporaryExpense(Temporary):
     code: ClassVar[str] = "temporary_expense"
-    label: ClassVar[str] = "临时救助(支出型)"
+    label: ClassVar[str] = gettext_noop("临时救助(支出型)")
     steps: ClassVar[tuple[StepSpec, ...]] = EXPENSE_STEPS
     parameters: ClassVar[dict[str, ParameterSpec]] = {
         **BASE_PARAMETERS,

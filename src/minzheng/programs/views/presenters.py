@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.audit import CHANGE_LABELS, action_label
@@ -69,7 +70,7 @@ DATA_HIDDEN = {"findings", "summary", "opinion"}
 
 def program_label(code: str) -> str:
     policy = POLICIES.get(code)
-    return policy.label if policy else code
+    return gettext(policy.label) if policy else code
 
 
 def outcome_label(outcome: str) -> str:

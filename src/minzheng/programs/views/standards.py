@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from minzheng.core.models import Region
 from minzheng.programs.forms import StandardForm
@@ -114,9 +115,9 @@ def standards(request: HttpRequest) -> HttpResponse:
     day = today()
     rows = list(standard_list(user=user, program=program))
     context = {
-        "programs": [(code, p.label) for code, p in POLICIES.items()],
+        "programs": [(code, gettext(p.label)) for code, p in POLICIES.items()],
         "program": program,
-        "program_label": POLICIES[program].label,
+        "program_label": gettext(POLICIES[program].label),
         "groups": parameter_groups(rows, program, day),
         "day": day,
         "may_edit": may(user, STANDARD_EDITORS),
