@@ -143,3 +143,28 @@ def test_a_large_expense_grant_goes_to_the_county(personas, standards, regions):
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
     assert Grant.objects.get(case=case).amount == case.one_off_amount
+
+
+@time_machine.travel(at(2026, 3, 2), tick=False)
+def test_refused_emergency_aid_pays_nothing_and_asks_for_no_survey(personas, family, standards):
+    clerk = personas.township_clerk
+    case = svc.case_accept(
+        actor=clerk,
+        household=family.household,
+        applicant=family.head,
+        program="temporary_emergency",
+        details={"hardship": "minor", "emergency_cause": "fire"},
+    )
+    svc.step_complete(actor=clerk, case=case, code="township_review", outcome="approve")
+    svc.step_complete(
+        actor=personas.township_leader,
+        case=case,
+        code="county_approval",
+        outcome="refuse",
+        note="火灾损失已由保险全额赔付",
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REFUSED
+    assert not Grant.objects.filter(case=case).exists()
+    assert case.steps.get(code="survey").status == StepStatus.SKIPPED
+    assert case.steps.get(code="decision").status == StepStatus.DONE

@@ -648,19 +648,20 @@ def _after_step(case: Case, step: Step, actor: User, outcome: str, note: str) ->
         _route_approval(case)
     if step.code == TOWNSHIP_REVIEW and outcome == REFUSE:
         _decide(case, actor, REFUSE, note)
-        for later in case.steps.filter(status=StepStatus.WAITING, seq__gt=step.seq).exclude(
-            code=DECISION
-        ):
-            later.status = StepStatus.SKIPPED
-            later.save(update_fields=["status"])
+        _skip_after_refusal(case, step)
     if step.code == COUNTY_APPROVAL:
         if outcome == APPROVE:
             _recalculate(case, today)
         _decide(case, actor, outcome, note)
         if outcome == REFUSE:
-            case.steps.filter(status=StepStatus.WAITING, code=ENROLLMENT).update(
-                status=StepStatus.SKIPPED
-            )
+            _skip_after_refusal(case, step)
+
+
+def _skip_after_refusal(case: Case, step: Step) -> None:
+    """A refusal ends the case: only the decision (the refusal letter) is still done."""
+    case.steps.filter(status=StepStatus.WAITING, seq__gt=step.seq).exclude(code=DECISION).update(
+        status=StepStatus.SKIPPED
+    )
 
 
 def _route_approval(case: Case) -> None:
