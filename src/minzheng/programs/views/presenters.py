@@ -22,9 +22,12 @@ from minzheng.programs.models import (
     CaseDocument,
     CaseMember,
     CaseStatus,
+    ReviewKind,
+    ReviewOutcome,
     Step,
     StepLevel,
     StepStatus,
+    TipOff,
 )
 from minzheng.programs.permissions import roles_for_step
 from minzheng.programs.policies import POLICIES
@@ -44,7 +47,10 @@ OUTCOME_LABELS: dict[str, Any] = {
     "enrolled": _("已纳入保障"),
     "upheld": _("异议成立"),
     "dismissed": _("异议不成立"),
+    **dict(ReviewOutcome.choices),
+    **dict(TipOff.Outcome.choices),
 }
+KIND_LABELS: dict[str, Any] = dict(ReviewKind.choices)
 DATA_LABELS: dict[str, Any] = {
     "signed": _("核对授权书"),
     "surveyors": _("调查人员"),
@@ -349,6 +355,8 @@ def _change_value(key: str, value: Any) -> str:
         return outcome_label(str(value))
     if key == "program":
         return program_label(str(value))
+    if key == "kind" and value in KIND_LABELS:
+        return str(KIND_LABELS[value])
     if key == "from_month":
         return str(value)[:7]
     return str(value)
