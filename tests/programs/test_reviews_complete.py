@@ -269,3 +269,16 @@ def test_only_an_enrolled_case_is_reviewed(personas):
     with pytest.raises(CaseError) as err:
         review_create(actor=clerk, case=case, kind=ReviewKind.OTHER, reason="x")
     assert "已终止" in err.value.errors["case"][0]
+
+
+@time_machine.travel(at(2026, 6, 15), tick=False)
+def test_a_case_suspended_before_its_first_payment_resumes_at_the_approved_amount(personas):
+    clerk = personas.township_clerk
+    household = make_family(clerk).household
+    case = enrolled_case(clerk, household, amount="640.00", start_month=datetime.date(2026, 7, 1))
+    review = review_create(actor=clerk, case=case, kind=ReviewKind.TIP_OFF, reason="举报")
+    review_complete(actor=clerk, review=review, outcome="suspend", outcome_reason="核查中")
+    assert amount_for_month(case, datetime.date(2026, 7, 1)) == Decimal("0.00")
+    case.refresh_from_db()
+    case_resume(actor=clerk, case=case, reason="核查属实,恢复")
+    assert amount_for_month(case, datetime.date(2026, 7, 1)) == Decimal("640.00")

@@ -620,7 +620,12 @@ def case_resume(
         .order_by("-valid_from", "-id")
         .first()
     )
-    if last is None:
+    # Suspended before its first month was paid: the approval period was overwritten with
+    # 0, so the approved amount is the one to restore.
+    amount, calculation = (
+        (last.monthly_amount, last.calculation) if last else (case.monthly_amount, case.calculation)
+    )
+    if amount <= 0:
         raise CaseError(RESUME_NO_AMOUNT)
     from_month = first_of_next_month(as_of or _today())
     grace = case.exit_grace_until is not None and case.exit_grace_until >= from_month
@@ -629,9 +634,9 @@ def case_resume(
     benefits.benefit_period_set(
         case=case,
         valid_from=from_month,
-        amount=last.monthly_amount,
+        amount=amount,
         reason=BenefitPeriod.Reason.RESUMPTION,
-        calculation=last.calculation,
+        calculation=calculation,
         actor=actor,
     )
     _audit(
@@ -640,7 +645,7 @@ def case_resume(
         "case.resume",
         reason.strip(),
         status=[CaseStatus.SUSPENDED, status],
-        amount=last.monthly_amount,
+        amount=amount,
         from_month=from_month,
     )
     return case
