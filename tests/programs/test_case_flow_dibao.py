@@ -61,6 +61,7 @@ def test_it_takes_a_rural_dibao_application_from_the_window_to_enrollment(
     notice = case.steps.get(code="public_notice")
     assert notice.data["starts_on"] == "2026-03-02"
     assert notice.data["ends_on"] == "2026-03-09"
+    assert notice.due_on == datetime.date(2026, 3, 10)  # closed the working day after
     # the worked calculation is on the case before the county decides
     assert case.monthly_amount > 0
     assert case.calculation["lines"]

@@ -94,3 +94,34 @@ def test_a_case_running_into_2027_is_marked_provisional(personas, family, standa
     case.refresh_from_db()
     assert case.due_provisional
     assert case.due_on.year == 2027
+
+
+@time_machine.travel(at(2026, 3, 2), tick=False)
+def test_a_county_may_post_notices_longer_than_seven_days(personas, family, standards):
+    from decimal import Decimal
+
+    from minzheng.programs.models import Standard
+
+    Standard.objects.create(
+        program="dibao_rural",
+        parameter="deadline_public_notice",
+        region_code="341503000000",
+        valid_from=D(2026, 1, 1),
+        value=Decimal(10),
+    )
+    clerk, officer = personas.township_clerk, personas.county_officer
+    case = svc.case_accept(
+        actor=clerk, household=family.household, applicant=family.head, program="dibao_rural"
+    )
+    svc.step_complete(actor=clerk, case=case, code="authorization", data={"signed": True})
+    svc.step_complete(
+        actor=clerk,
+        case=case,
+        code="survey",
+        data={"surveyors": ["张敏", "刘伟"], "visited_on": "2026-03-02"},
+    )
+    svc.step_complete(actor=officer, case=case, code="verification", outcome="pass")
+    svc.step_complete(actor=clerk, case=case, code="township_review", outcome="approve")
+    notice = case.steps.get(code="public_notice")
+    assert notice.data["ends_on"] == "2026-03-12"
+    assert notice.due_on == D(2026, 3, 13)  # closed the working day after

@@ -164,10 +164,15 @@ def _flag(standards: Standards | None, name: str) -> bool:
     return bool(standards and standards.flag(name))
 
 
+def _step_days(spec: StepSpec, standards: Standards | None) -> int:
+    """The step's period: the national default unless the region set `deadline_<step>`."""
+    if standards is None:
+        return spec.deadline_days
+    return int(standards.get_or(f"deadline_{spec.code}", Decimal(spec.deadline_days)))
+
+
 def _deadline(spec: StepSpec, start: datetime.date, standards: Standards | None) -> Deadline:
-    days = spec.deadline_days
-    if standards is not None:
-        days = int(standards.get_or(f"deadline_{spec.code}", Decimal(days)))
+    days = _step_days(spec, standards)
     if spec.calendar_days:
         return calendar_deadline(start, days)
     return working_deadline(start, days)
@@ -433,14 +438,18 @@ def _lock(case: Case, actor: User, version: int | None = None) -> Case:
 def _open_step(case: Case, step: Step, day: datetime.date) -> None:
     policy = policy_for(case.program)
     spec = policy.step(step.code)
-    deadline = _deadline(spec, day, _standards_or_none(case, day))
+    standards = _standards_or_none(case, day)
+    deadline = _deadline(spec, day, standards)
     step.status, step.opened_on = StepStatus.OPEN, day
     step.due_on, step.due_provisional = deadline.due_on, deadline.provisional
     if step.code == COUNTY_APPROVAL and case.relative_flag:
         step.level = StepLevel.COUNTY  # a relative filed meanwhile: the county decides
     if step.code == PUBLIC_NOTICE:
-        ends_on = day + datetime.timedelta(days=spec.deadline_days)
+        ends_on = day + datetime.timedelta(days=_step_days(spec, standards))
         step.data = {**step.data, "starts_on": day.isoformat(), "ends_on": ends_on.isoformat()}
+        # The notice is closed on the first working day after its last day.
+        closing = working_deadline(ends_on, 1)
+        step.due_on, step.due_provisional = closing.due_on, closing.provisional
     step.save()
     Case.objects.filter(pk=case.pk).update(current_step=step.code)
     case.current_step = step.code
@@ -459,7 +468,9 @@ def _close_step(
     )
     if not done:
         step.refresh_from_db()
-        by = step.completed_by.full_name or step.completed_by.username if step.completed_by else ""
+        by = (
+            (step.completed_by.full_name or step.completed_by.username) if step.completed_by else ""
+        )
         at = timezone.localtime(step.completed_at).strftime("%H:%M") if step.completed_at else ""
         raise CaseConflict(STEP_DONE_BY_OTHER.format(step=step_label(step.code), user=by, at=at))
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
