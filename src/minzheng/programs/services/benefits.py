@@ -10,12 +10,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from minzheng.core.audit import audit_record
 from minzheng.core.models import User
 from minzheng.programs.models import BenefitPeriod, Case
 from minzheng.programs.policies import policy_for
 from minzheng.programs.policies.base import Calculation, Eligibility, Standards
 from minzheng.programs.selectors import case_facts
+from minzheng.programs.services.events import case_audit
 
 
 def case_standards(case: Case, day: datetime.date) -> Standards:
@@ -72,14 +72,13 @@ def benefit_period_set(
     if valid_from <= timezone.localdate() or case.monthly_amount == Decimal(0):
         Case.objects.filter(pk=case.pk).update(monthly_amount=amount)
         case.monthly_amount = amount
-    audit_record(
-        actor=actor,
-        action="case.benefit_change",
-        object_type="case",
-        object_id=case.pk,
-        region_code=case.region_code,
-        changes={"amount": [str(before), str(amount)], "from_month": valid_from.isoformat()},
-        reason=str(BenefitPeriod.Reason(reason).label),
+    case_audit(
+        case,
+        actor,
+        "case.benefit_change",
+        str(BenefitPeriod.Reason(reason).label),
+        amount=[str(before), str(amount)],
+        from_month=valid_from.isoformat(),
     )
     return period
 

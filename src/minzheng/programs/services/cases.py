@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.core.audit import audit_record
 from minzheng.core.models import Role, User
 from minzheng.core.scope import require_in_scope
 from minzheng.programs.deadlines import (
@@ -72,6 +71,7 @@ from minzheng.programs.services.benefits import (
     case_standards,
 )
 from minzheng.programs.services.errors import CaseConflict, CaseError
+from minzheng.programs.services.events import case_audit
 from minzheng.registry.models import Household, Membership, Person
 
 PROGRAM_UNKNOWN = "请选择救助项目"
@@ -134,18 +134,6 @@ def step_label(code: str) -> str:
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def _audit(case: Case, actor: User | None, action: str, reason: str = "", **changes: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="case",
-        object_id=case.pk,
-        region_code=case.region_code,
-        changes=changes,
-        reason=reason,
-    )
 
 
 def _require_role(actor: User, roles: set[Role] | set[str]) -> None:
@@ -348,7 +336,7 @@ def case_apply_online(
         exclusions=None,
     )
     _open_step(case, case.steps.get(code=ACCEPTANCE), _today())
-    _audit(case, actor, "case.apply_online", program=program, number=case.number)
+    case_audit(case, actor, "case.apply_online", program=program, number=case.number)
     return case
 
 
@@ -383,7 +371,7 @@ def case_accept(
         care_level=care_level,
         exclusions=exclusions,
     )
-    _audit(case, actor, "case.accept", program=program, number=case.number)
+    case_audit(case, actor, "case.accept", program=program, number=case.number)
     step = case.steps.get(code=ACCEPTANCE)
     _open_step(case, step, _today())
     _close_step(case, step, actor, outcome="", data={}, note="")
@@ -418,7 +406,7 @@ def case_members_set(*, actor: User, case: Case, exclusions: dict[int, str]) -> 
             changed[str(member.person_id)] = [member.exclusion_reason, reason]
             member.exclusion_reason, member.counted = reason, not reason
             member.save(update_fields=["exclusion_reason", "counted"])
-    _audit(case, actor, "case.members_set", members=changed)
+    case_audit(case, actor, "case.members_set", members=changed)
     return case
 
 
@@ -476,7 +464,7 @@ def _close_step(
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
     case.version += 1
     step.refresh_from_db()
-    _audit(
+    case_audit(
         case,
         actor,
         "case.step_complete",
@@ -528,7 +516,7 @@ def _finish(case: Case, actor: User | None) -> None:
     Case.objects.filter(pk=case.pk).update(status=status, current_step="")
     case.status, case.current_step = status, ""
     if status == CaseStatus.CLOSED:
-        _audit(case, actor, "case.close")
+        case_audit(case, actor, "case.close")
 
 
 def _enroll(case: Case, actor: User | None) -> None:
@@ -547,7 +535,7 @@ def _enroll(case: Case, actor: User | None) -> None:
             calculation=case.calculation,
             created_by=actor,
         )
-        _audit(case, actor, "case.grant", amount=str(amount))
+        case_audit(case, actor, "case.grant", amount=str(amount))
         return
     start = first_of_next_month(today)
     standards = _standards_or_none(case, today)
@@ -570,7 +558,7 @@ def _enroll(case: Case, actor: User | None) -> None:
         calculation=case.calculation,
         actor=actor,
     )
-    _audit(case, actor, "case.enroll", amount=str(case.monthly_amount), from_month=start)
+    case_audit(case, actor, "case.enroll", amount=str(case.monthly_amount), from_month=start)
 
 
 def _recalculate(case: Case, day: datetime.date) -> None:
@@ -646,7 +634,7 @@ def _after_step(case: Case, step: Step, actor: User, outcome: str, note: str) ->
             status=CaseStatus.IN_PROGRESS, accepted_at=timezone.now()
         )
         case.status = CaseStatus.IN_PROGRESS
-        _audit(case, actor, "case.accept", program=case.program, number=case.number)
+        case_audit(case, actor, "case.accept", program=case.program, number=case.number)
     if step.code == ACCEPTANCE and case.accepted_at is None:
         Case.objects.filter(pk=case.pk).update(accepted_at=timezone.now())
     if step.code == SURVEY and "self_care_failed" in step.data:
@@ -699,7 +687,7 @@ def _decide(case: Case, actor: User, outcome: str, note: str) -> None:
         case.one_off_amount if policy_for(case.program).kind == "one_off" else case.monthly_amount
     )
     action = "case.approve" if outcome == APPROVE else "case.refuse"
-    _audit(case, actor, action, reason=note, amount=str(amount or ""))
+    case_audit(case, actor, action, reason=note, amount=str(amount or ""))
 
 
 @transaction.atomic
@@ -758,7 +746,7 @@ def case_withdraw(*, actor: User, case: Case, reason: str) -> Case:
         status=CaseStatus.WITHDRAWN, current_step="", version=F("version") + 1
     )
     case.refresh_from_db()
-    _audit(case, actor, "case.withdraw", reason=reason)
+    case_audit(case, actor, "case.withdraw", reason=reason)
     return case
 
 
@@ -790,7 +778,7 @@ def objection_register(
         raised_by_contact=raised_by_contact,
         registered_by=actor,
     )
-    _audit(case, actor, "case.objection_register", reason=content, objection=objection.pk)
+    case_audit(case, actor, "case.objection_register", reason=content, objection=objection.pk)
     return objection
 
 
@@ -810,7 +798,7 @@ def objection_resolve(
     objection.outcome, objection.investigation = outcome, investigation.strip()
     objection.resolved_by, objection.resolved_at = actor, timezone.now()
     objection.save(update_fields=["outcome", "investigation", "resolved_by", "resolved_at"])
-    _audit(
+    case_audit(
         case,
         actor,
         "case.objection_resolve",
@@ -840,4 +828,4 @@ def _return_for_reinvestigation(case: Case, notice: Step, actor: User) -> None:
         first = first or step
     if first is not None:
         _open_step(case, first, _today())
-    _audit(case, actor, "case.return", step=first.code if first else "")
+    case_audit(case, actor, "case.return", step=first.code if first else "")

@@ -22,12 +22,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
-from minzheng.core.audit import audit_record
 from minzheng.core.models import Role, User
 from minzheng.core.scope import OUT_OF_SCOPE, require_in_scope, scoped
 from minzheng.programs.models import Case, CaseDocument, DocumentKind, Step
 from minzheng.programs.permissions import may_read_cases
 from minzheng.programs.services.errors import CaseError
+from minzheng.programs.services.events import case_audit
 
 DOCUMENT_TYPE_NOT_ALLOWED = (
     "文件“{name}”的类型不能上传:只能上传PDF、JPG、PNG、Word(doc、docx)或Excel(xls、xlsx)文件"
@@ -202,19 +202,15 @@ def document_upload(
     document.file.save(f"{uuid.uuid4().hex}.{extension}", uploaded_file, save=False)
     try:
         document.save()
-        audit_record(
-            actor=actor,
-            action="case.document_upload",
-            object_type="case",
-            object_id=case.pk,
-            region_code=case.region_code,
-            changes={
-                "document": document.pk,
-                "kind": kind,
-                "original_name": original_name,
-                "size": document.size,
-                "step": step.code if step else "",
-            },
+        case_audit(
+            case,
+            actor,
+            "case.document_upload",
+            document=document.pk,
+            kind=kind,
+            original_name=original_name,
+            size=document.size,
+            step=step.code if step else "",
         )
     except Exception:
         document.file.delete(save=False)  # no row, no file

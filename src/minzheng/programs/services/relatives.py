@@ -24,6 +24,7 @@ from minzheng.core.scope import OUT_OF_SCOPE, require_in_scope, scoped
 from minzheng.programs.models import OPEN_STATUSES, PAYING_STATUSES, Case, RelativeFiling
 from minzheng.programs.permissions import CASE_READERS, RELATIVE_FILERS
 from minzheng.programs.services.errors import CaseError
+from minzheng.programs.services.events import case_audit
 from minzheng.registry.models import Household, Membership, Person
 from minzheng.registry.selectors import household_of
 
@@ -175,14 +176,13 @@ def _flag_cases(actor: User, filing: RelativeFiling) -> list[Case]:
     for case in cases:
         case.relative_flag = True
         case.version += 1
-        audit_record(
-            actor=actor,
-            action="case.relative_flag",
-            object_type="case",
-            object_id=case.pk,
-            region_code=case.region_code,
-            changes={"relative_flag": [False, True], "relative_filing": [None, filing.pk]},
-            reason=reason,
+        case_audit(
+            case,
+            actor,
+            "case.relative_flag",
+            reason,
+            relative_flag=[False, True],
+            relative_filing=[None, filing.pk],
         )
     return cases
 

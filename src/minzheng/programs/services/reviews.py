@@ -20,7 +20,6 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from minzheng.core.audit import audit_record
 from minzheng.core.models import User
 from minzheng.core.regions import code_prefix, prefix_q
 from minzheng.core.scope import OUT_OF_SCOPE, require_in_scope, scoped
@@ -46,6 +45,7 @@ from minzheng.programs.policies import policy_for
 from minzheng.programs.policies.base import Calculation, MissingStandard, Standards
 from minzheng.programs.services import benefits
 from minzheng.programs.services.errors import CaseConflict, CaseError
+from minzheng.programs.services.events import case_audit
 from minzheng.registry.models import Declaration, IncomeKind, Person
 
 REVIEW_NOT_ALLOWED = "只有乡镇(街道)和县(区)民政经办人员可以办理复核"
@@ -110,18 +110,6 @@ def _require_reviewer(actor: User) -> None:
         raise PermissionDenied(REVIEW_NOT_ALLOWED)
 
 
-def _audit(case: Case, actor: User | None, action: str, reason: str = "", **changes: Any) -> None:
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="case",
-        object_id=case.pk,
-        region_code=case.region_code,
-        changes=changes,
-        reason=reason,
-    )
-
-
 def case_update(case: Case, **fields: Any) -> None:
     """Write `fields` of the case if nobody changed it since it was read (Case.version), else
     raise CaseConflict; the instance follows."""
@@ -167,7 +155,7 @@ def _new_review(
         due_provisional=provisional,
         evidence=evidence or {},
     )
-    _audit(case, actor, "review.create", reason, review=review.pk, kind=kind, due_on=due_on)
+    case_audit(case, actor, "review.create", reason, review=review.pk, kind=kind, due_on=due_on)
     return review
 
 
@@ -344,7 +332,7 @@ def review_complete(
     review.new_amount = conclusion.new_amount
     review.evidence = {**review.evidence, **conclusion.evidence}
     review.save(update_fields=["new_amount", "evidence"])
-    _audit(
+    case_audit(
         case,
         actor,
         "review.complete",
@@ -469,7 +457,7 @@ def _enter_exit_grace(
         calculation={"exit_grace_until": until.isoformat(), "recalculated": calculation.as_json()},
         actor=actor,
     )
-    _audit(
+    case_audit(
         case,
         actor,
         "case.exit_grace",
@@ -503,7 +491,7 @@ def _suspend(
     before = case.status
     case_update(case, status=CaseStatus.SUSPENDED)
     _stop_payment(case, actor, from_month, BenefitPeriod.Reason.SUSPENSION, note)
-    _audit(
+    case_audit(
         case,
         actor,
         "case.suspend",
@@ -548,7 +536,7 @@ def _terminate(
         case, actor, first_of_next_month(this_month), BenefitPeriod.Reason.TERMINATION, note
     )
     _close_other_reviews(case, actor, review)
-    _audit(
+    case_audit(
         case,
         actor,
         "case.terminate",
@@ -590,7 +578,7 @@ def exit_grace_expire(*, as_of: datetime.date) -> int:
         reason = EXIT_GRACE_END_REASON.format(until=until)
         _stop_payment(case, None, first_of_next_month(until), BenefitPeriod.Reason.TERMINATION, {})
         _close_other_reviews(case, None, None)
-        _audit(
+        case_audit(
             case,
             None,
             "case.terminate",
@@ -639,7 +627,7 @@ def case_resume(
         calculation=calculation,
         actor=actor,
     )
-    _audit(
+    case_audit(
         case,
         actor,
         "case.resume",
@@ -767,7 +755,7 @@ def _funeral_grant(case: Case, actor: User, death_date: datetime.date) -> Grant:
         },
         created_by=actor,
     )
-    _audit(case, actor, "case.grant", kind=Grant.Kind.FUNERAL, amount=amount)
+    case_audit(case, actor, "case.grant", kind=Grant.Kind.FUNERAL, amount=amount)
     return grant
 
 
