@@ -14,8 +14,7 @@ from rest_framework.views import APIView
 from minzheng.programs.apis.base import CaseReaders, CodeField, program_field
 from minzheng.programs.models import StepLevel
 from minzheng.programs.policies import POLICIES
-from minzheng.programs.policies.base import Policy
-from minzheng.programs.services.cases import step_label
+from minzheng.programs.policies.base import Policy, step_label
 
 PROGRAM_KINDS = [("monthly", "按月发放"), ("one_off", "一次性发放")]
 

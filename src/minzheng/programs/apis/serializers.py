@@ -29,7 +29,7 @@ from minzheng.programs.models import (
     SupportMode,
 )
 from minzheng.programs.policies import POLICIES
-from minzheng.programs.services.cases import step_label
+from minzheng.programs.policies.base import step_label
 from minzheng.registry.apis.serializers import PersonBriefSerializer
 
 

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 # Step codes (DOMAIN.md §15).
@@ -23,6 +24,26 @@ TOWNSHIP_REVIEW = "township_review"
 COUNTY_APPROVAL = "county_approval"
 DECISION = "decision"
 ENROLLMENT = "enrollment"
+
+# How the steps are named (msgids for the pages; plain Chinese where a label is built at import).
+STEP_NAMES: dict[str, str] = {
+    ACCEPTANCE: gettext_noop("受理"),
+    AUTHORIZATION: gettext_noop("核对授权"),
+    SURVEY: gettext_noop("入户调查"),
+    VERIFICATION: gettext_noop("经济状况核对"),
+    DEMOCRATIC_REVIEW: gettext_noop("民主评议"),
+    PUBLIC_NOTICE: gettext_noop("公示"),
+    TOWNSHIP_REVIEW: gettext_noop("乡镇审核"),
+    COUNTY_APPROVAL: gettext_noop("审批确认"),
+    DECISION: gettext_noop("决定"),
+    ENROLLMENT: gettext_noop("纳入保障"),
+}
+
+
+def step_label(code: str) -> str:
+    """The step's name in the reader's language (an unknown code as it is)."""
+    name = STEP_NAMES.get(code)
+    return gettext(name) if name is not None else code
 
 
 @dataclass(frozen=True)

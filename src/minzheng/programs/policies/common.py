@@ -10,16 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from minzheng.programs.policies.base import (
-    ACCEPTANCE,
-    AUTHORIZATION,
-    COUNTY_APPROVAL,
-    DECISION,
-    DEMOCRATIC_REVIEW,
-    ENROLLMENT,
-    PUBLIC_NOTICE,
-    SURVEY,
-    TOWNSHIP_REVIEW,
-    VERIFICATION,
+    STEP_NAMES,
     HouseholdFacts,
     MemberFacts,
     ParameterSpec,
@@ -29,20 +20,6 @@ from minzheng.programs.policies.base import (
 
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
-
-# The step names as parameter labels read them (the case pages name steps in services/cases.py).
-STEP_NAMES = {
-    ACCEPTANCE: "受理",
-    AUTHORIZATION: "核对授权",
-    SURVEY: "入户调查",
-    VERIFICATION: "经济状况核对",
-    DEMOCRATIC_REVIEW: "民主评议",
-    PUBLIC_NOTICE: "公示",
-    TOWNSHIP_REVIEW: "乡镇审核",
-    COUNTY_APPROVAL: "审批确认",
-    DECISION: "决定",
-    ENROLLMENT: "纳入保障",
-}
 
 
 def yuan_text(amount: Decimal) -> str:

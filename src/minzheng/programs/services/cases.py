@@ -14,8 +14,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.models import Role, User
 from minzheng.core.scope import require_in_scope
@@ -62,6 +60,7 @@ from minzheng.programs.policies.base import (
     Standards,
     StepSpec,
     care_level_from_failed_items,
+    step_label,
 )
 from minzheng.programs.services.benefits import (
     benefit_period_set,
@@ -103,18 +102,6 @@ OBJECTION_RESOLVED = "该异议已处理"
 OBJECTION_OUTCOME_REQUIRED = "请选择处理结果并填写调查情况"
 DETAILS_INVALID = "项目信息不完整"
 
-STEP_LABELS: dict[str, Promise] = {
-    ACCEPTANCE: _("受理"),
-    AUTHORIZATION: _("核对授权"),
-    SURVEY: _("入户调查"),
-    VERIFICATION: _("经济状况核对"),
-    DEMOCRATIC_REVIEW: _("民主评议"),
-    PUBLIC_NOTICE: _("公示"),
-    TOWNSHIP_REVIEW: _("乡镇审核"),
-    COUNTY_APPROVAL: _("审批确认"),
-    DECISION: _("决定"),
-    ENROLLMENT: _("纳入保障"),
-}
 APPROVE, REFUSE = "approve", "refuse"
 # Program families: one household cannot hold two open or paying cases of the same family.
 FAMILY = {"dibao_urban": "dibao", "dibao_rural": "dibao"}
@@ -125,11 +112,6 @@ NUMBER_PREFIX = {
     "temporary_emergency": "LSJN",
     "temporary_expense": "LSZC",
 }
-
-
-def step_label(code: str) -> str:
-    label = STEP_LABELS.get(code)
-    return str(label) if label is not None else code
 
 
 def _today() -> datetime.date:

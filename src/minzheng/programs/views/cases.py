@@ -54,6 +54,7 @@ from minzheng.programs.policies.base import (
     COUNTY_APPROVAL,
     PUBLIC_NOTICE,
     TOWNSHIP_REVIEW,
+    step_label,
 )
 from minzheng.programs.services import cases as case_services
 from minzheng.programs.services import documents as document_services
@@ -266,7 +267,7 @@ def _detail_context(
         "applicant_id": registry_selectors.display_id_number(user, case.applicant.id_number),
         "timeline": entries,
         "current": current,
-        "current_label": case_services.step_label(current.code) if current else "",
+        "current_label": step_label(current.code) if current else "",
         "current_workers": step_workers(current) if current else "",
         "form": form,
         "form_code": form_code or (current.code if current else ""),
@@ -358,7 +359,7 @@ def step_complete(request: HttpRequest, pk: int, code: str) -> HttpResponseBase:
         except CaseError as e:
             add_case_errors(form, e)
         else:
-            label = case_services.step_label(code)
+            label = step_label(code)
             done = ACCEPTED_ONLINE if code == ACCEPTANCE else STEP_DONE.format(step=label)
             return _done(request, case, done)
     context = _detail_context(user, case, form=form, form_code=code)

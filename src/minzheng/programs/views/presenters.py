@@ -31,9 +31,8 @@ from minzheng.programs.models import (
 )
 from minzheng.programs.permissions import roles_for_step
 from minzheng.programs.policies import POLICIES
-from minzheng.programs.policies.base import SELF_CARE_LABELS
+from minzheng.programs.policies.base import SELF_CARE_LABELS, step_label
 from minzheng.programs.selectors import TimelineEntry
-from minzheng.programs.services.cases import step_label
 from minzheng.programs.views.common import overdue_days
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.models import Relationship
