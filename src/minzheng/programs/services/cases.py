@@ -425,6 +425,14 @@ def _open_step(case: Case, step: Step, day: datetime.date) -> None:
     case.current_step = step.code
 
 
+def _done_by_other(step: Step) -> CaseConflict:
+    """The conflict of a step already done: who did it, and when."""
+    by = step.completed_by
+    name = (by.full_name or by.username) if by else ""
+    at = timezone.localtime(step.completed_at).strftime("%H:%M") if step.completed_at else ""
+    return CaseConflict(STEP_DONE_BY_OTHER.format(step=step_label(step.code), user=name, at=at))
+
+
 def _close_step(
     case: Case, step: Step, actor: User | None, *, outcome: str, data: dict[str, Any], note: str
 ) -> None:
@@ -438,11 +446,7 @@ def _close_step(
     )
     if not done:
         step.refresh_from_db()
-        by = (
-            (step.completed_by.full_name or step.completed_by.username) if step.completed_by else ""
-        )
-        at = timezone.localtime(step.completed_at).strftime("%H:%M") if step.completed_at else ""
-        raise CaseConflict(STEP_DONE_BY_OTHER.format(step=step_label(step.code), user=by, at=at))
+        raise _done_by_other(step)
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
     case.version += 1
     step.refresh_from_db()
@@ -691,12 +695,7 @@ def step_complete(
     step = case.steps.filter(code=code).order_by("-round").first()
     if step is None or step.status != StepStatus.OPEN:
         if step is not None and step.status == StepStatus.DONE:
-            by = step.completed_by
-            at = (
-                timezone.localtime(step.completed_at).strftime("%H:%M") if step.completed_at else ""
-            )
-            name = (by.full_name or by.username) if by else ""
-            raise CaseConflict(STEP_DONE_BY_OTHER.format(step=step_label(code), user=name, at=at))
+            raise _done_by_other(step)
         raise CaseError(STEP_NOT_OPEN.format(step=step_label(code)))
     if actor.role not in roles_for_step(code, step.level):
         raise CaseError(NOT_ALLOWED)
