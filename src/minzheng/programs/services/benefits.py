@@ -13,15 +13,23 @@ from django.utils import timezone
 from minzheng.core.models import User
 from minzheng.programs.models import BenefitPeriod, Case
 from minzheng.programs.policies import policy_for
-from minzheng.programs.policies.base import Calculation, Eligibility, Standards
+from minzheng.programs.policies.base import Calculation, Eligibility, MissingStandard, Standards
 from minzheng.programs.selectors import case_facts
 from minzheng.programs.services.events import case_audit
+from minzheng.programs.services.standards import standards_for
 
 
 def case_standards(case: Case, day: datetime.date) -> Standards:
-    from minzheng.programs.services.standards import standards_for
-
     return standards_for(program=case.program, region_code=case.region_code, day=day)
+
+
+def case_standards_or_none(case: Case, day: datetime.date) -> Standards | None:
+    """The standards in force for the case, or None where a number it needs is not set (the
+    procedure then keeps the national defaults)."""
+    try:
+        return case_standards(case, day)
+    except MissingStandard:
+        return None
 
 
 def case_calculate(*, case: Case, as_of: datetime.date) -> Calculation:

@@ -55,7 +55,6 @@ from minzheng.programs.policies.base import (
     SURVEY,
     TOWNSHIP_REVIEW,
     VERIFICATION,
-    MissingStandard,
     Policy,
     Standards,
     StepSpec,
@@ -67,7 +66,7 @@ from minzheng.programs.services.benefits import (
     calculation_store,
     case_calculate,
     case_eligibility,
-    case_standards,
+    case_standards_or_none,
 )
 from minzheng.programs.services.errors import CaseConflict, CaseError
 from minzheng.programs.services.events import case_audit
@@ -121,13 +120,6 @@ def _today() -> datetime.date:
 def _require_role(actor: User, roles: set[Role] | set[str]) -> None:
     if actor.role not in roles:
         raise CaseError(NOT_ALLOWED)
-
-
-def _standards_or_none(case: Case, day: datetime.date) -> Standards | None:
-    try:
-        return case_standards(case, day)
-    except (ImportError, MissingStandard):
-        return None
 
 
 def _flag(standards: Standards | None, name: str) -> bool:
@@ -261,7 +253,7 @@ def _members_create(case: Case, exclusions: dict[int, str]) -> None:
 
 
 def _steps_create(case: Case, policy: Policy) -> None:
-    standards = _standards_or_none(case, _today())
+    standards = case_standards_or_none(case, _today())
     delegated = _flag(standards, "delegated_approval") and not case.relative_flag
     steps = []
     for seq, spec in enumerate(policy.steps):
@@ -408,7 +400,7 @@ def _lock(case: Case, actor: User, version: int | None = None) -> Case:
 def _open_step(case: Case, step: Step, day: datetime.date) -> None:
     policy = policy_for(case.program)
     spec = policy.step(step.code)
-    standards = _standards_or_none(case, day)
+    standards = case_standards_or_none(case, day)
     deadline = _deadline(spec, day, standards)
     step.status, step.opened_on = StepStatus.OPEN, day
     step.due_on, step.due_provisional = deadline.due_on, deadline.provisional
@@ -524,7 +516,7 @@ def _enroll(case: Case, actor: User | None) -> None:
         case_audit(case, actor, "case.grant", amount=str(amount))
         return
     start = first_of_next_month(today)
-    standards = _standards_or_none(case, today)
+    standards = case_standards_or_none(case, today)
     facts_months = policy.review_months_stable
     if standards is not None:
         from minzheng.programs.selectors import case_facts
@@ -654,7 +646,7 @@ def _route_approval(case: Case) -> None:
     policy = policy_for(case.program)
     if policy.kind != "one_off" or case.relative_flag:
         return
-    standards = _standards_or_none(case, _today())
+    standards = case_standards_or_none(case, _today())
     if standards is None or case.one_off_amount is None:
         return
     cap = standards.get_or("township_approval_cap", Decimal(0))

@@ -42,7 +42,7 @@ from minzheng.programs.models import (
 )
 from minzheng.programs.permissions import CASE_READERS, REVIEWERS
 from minzheng.programs.policies import policy_for
-from minzheng.programs.policies.base import Calculation, MissingStandard, Standards
+from minzheng.programs.policies.base import Calculation, MissingStandard
 from minzheng.programs.services import benefits
 from minzheng.programs.services.errors import CaseConflict, CaseError
 from minzheng.programs.services.events import case_audit
@@ -125,13 +125,6 @@ def case_update(case: Case, **fields: Any) -> None:
 
 def _lock(case: Case) -> Case:
     return Case.objects.select_for_update().select_related("household").get(pk=case.pk)
-
-
-def _standards(case: Case, day: datetime.date) -> Standards | None:
-    try:
-        return benefits.case_standards(case, day)
-    except (ImportError, MissingStandard):
-        return None
 
 
 # --- creating reviews -------------------------------------------------------------------------
@@ -407,7 +400,7 @@ def _has_gradual_exit(case: Case) -> bool:
 
 
 def _exit_grace_months(case: Case, day: datetime.date) -> int:
-    standards = _standards(case, day)
+    standards = benefits.case_standards_or_none(case, day)
     default = Decimal(DEFAULT_EXIT_GRACE_MONTHS)
     return int(standards.get_or("exit_grace_months", default) if standards else default)
 
@@ -416,7 +409,7 @@ def _income_above_standard(case: Case, calculation: Calculation, day: datetime.d
     """Whether the amount is nothing because per-capita income reached the standard (and not,
     say, because of assets). True when the calculation does not tell."""
     pci = calculation.inputs.get("per_capita_income")
-    standards = _standards(case, day)
+    standards = benefits.case_standards_or_none(case, day)
     if pci is None or standards is None or "monthly_standard" not in standards.values:
         return True
     return Decimal(str(pci)) >= standards.get("monthly_standard")
