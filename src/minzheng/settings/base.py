@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "minzheng.core",
     "minzheng.registry",
     "minzheng.programs",
+    "minzheng.payments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,36 @@
+"""What the payments app's audit events are called in Chinese (see core.audit.ACTION_LABELS)."""
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS: dict[str, Promise] = {
+    "payroll.start": _("发起发放批次"),
+    "payroll.generate": _("生成发放明细"),
+    "payroll.regenerate": _("重新生成发放明细"),
+    "payroll.check": _("审核发放批次"),
+    "payroll.approve": _("登记集体审批"),
+    "payroll.lock": _("锁定发放批次"),
+    "payroll.send": _("生成银行文件并报送"),
+    "payroll.bank_return": _("导入银行回盘"),
+    "payroll.reissue": _("失败重发"),
+    "payroll.reconcile": _("对账完成"),
+    "payroll.cancel": _("作废发放批次"),
+    "payroll.recovery": _("登记追回"),
+    "fund.account_create": _("新建资金专户"),
+    "fund.entry": _("专户记账"),
+    "bank_template.save": _("保存银行文件模板"),
+}
+CHANGES: dict[str, Promise] = {
+    "status": _("状态"),
+    "total_amount": _("明细合计"),
+    "payable_amount": _("应付银行金额"),
+    "line_count": _("明细笔数"),
+    "fund_account": _("支付专户"),
+    "meeting_date": _("会议日期"),
+    "amount": _("金额"),
+    "balance": _("余额"),
+    "files": _("银行文件"),
+    "paid": _("成功笔数"),
+    "failed": _("失败笔数"),
+    "problems": _("未处理的行"),
+}
