@@ -8,7 +8,10 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
+
 from minzheng.core.models import User
+from minzheng.payments.models import PaymentLine, PayrollRun
 from minzheng.programs.models import Case
 from minzheng.registry.models import Household
 from tests.conftest import OTHER_TOWNSHIP_VILLAGE, OTHER_VILLAGE_SAME_TOWNSHIP, VILLAGE
@@ -84,3 +87,55 @@ def paying_world(
             )
             n += 1
     return world
+
+
+def make_run(
+    world: PayingWorld,
+    *,
+    month: datetime.date = NOV,
+    status: str = "draft",
+    program: str = "dibao_rural",
+    region_code: str = COUNTY,
+) -> PayrollRun:
+    """A run with one REGULAR line per case of the world at its current amount, written
+    directly (for the tests of what follows generation: check, approval, funds, banks, pages).
+    The lines carry the household's account as locking copies it."""
+    run = PayrollRun.objects.create(
+        number=f"T{month:%Y%m}-{program}-{region_code}-{PayrollRun.objects.count() + 1}",
+        program=program,
+        region_code=region_code,
+        month=month,
+        status=status,
+        created_by=world.actor,
+    )
+    now = timezone.now()
+    lines = []
+    for case in world.cases:
+        household = case.household
+        lines.append(
+            PaymentLine(
+                run=run,
+                case=case,
+                person_id=case.applicant_id,
+                household=household,
+                program=case.program,
+                region_code=case.region_code,
+                month=month,
+                kind="regular",
+                amount=case.monthly_amount,
+                account_name=household.bank_account_name,
+                bank_name=household.bank_name,
+                account_number=household.bank_account_number,
+                created_at=now,
+            )
+        )
+    PaymentLine.objects.bulk_create(lines)
+    total = sum((line.amount for line in lines), Decimal("0.00"))
+    PayrollRun.objects.filter(pk=run.pk).update(
+        line_count=len(lines),
+        beneficiary_count=len(lines),
+        total_amount=total,
+        payable_amount=total,
+    )
+    run.refresh_from_db()
+    return run
