@@ -139,6 +139,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 100 * 1024 * 1024)
 # A case document (申请材料): one scanned form or photo.
 CASE_DOCUMENT_MAX_BYTES = envint("CASE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Payroll generation (payments.services.payroll): cases per chunk, each chunk one transaction,
+# and seconds slept between chunks - a throttle that leaves the database to the clerks when a
+# large run is generated during office hours (0: no pause).
+PAYROLL_CHUNK_SIZE = envint("MINZHENG_PAYROLL_CHUNK_SIZE", 20000)
+PAYROLL_CHUNK_PAUSE = float(envstr("MINZHENG_PAYROLL_CHUNK_PAUSE", "0") or 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
