@@ -281,7 +281,7 @@ def test_two_approvals_racing_for_the_same_money_cannot_both_win(personas, world
 
 
 def test_attendee_names_are_split_on_every_usual_separator():
-    text = "王局长,李副局长、张股长 赵会计\n钱科员;孙主任, 王局长"
+    text = "王局长\uff0c李副局长、张股长 赵会计\n钱科员\uff1b孙主任, 王局长;周委员"
     assert approval.attendee_names(text) == [
         "王局长",
         "李副局长",
@@ -289,6 +289,7 @@ def test_attendee_names_are_split_on_every_usual_separator():
         "赵会计",
         "钱科员",
         "孙主任",
+        "周委员",
     ]
     assert approval.attendee_names("  ") == []
 

@@ -63,7 +63,7 @@ MONEY_NAMES = {
 DISBURSEMENT_NOTE = "{year}年{month}月{money}发放({number})"
 # Names in the attendees' field are separated by commas (Chinese or ASCII), 顿号, semicolons,
 # spaces or new lines.
-ATTENDEE_SEPARATORS = re.compile(r"[,,、;;\s]+")
+ATTENDEE_SEPARATORS = re.compile(r"[,\uff0c\u3001;\uff1b\s]+")
 
 
 def _today() -> datetime.date:
