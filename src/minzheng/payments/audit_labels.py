@@ -33,4 +33,5 @@ CHANGES: dict[str, Promise] = {
     "paid": _("成功笔数"),
     "failed": _("失败笔数"),
     "problems": _("未处理的行"),
+    "no_account": _("缺少账户笔数"),
 }
