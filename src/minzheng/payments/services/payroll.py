@@ -413,9 +413,12 @@ def _since(run: PayrollRun, previous: Sequence[PayrollRun]) -> datetime.datetime
 
 
 def _candidates(run: PayrollRun, since: datetime.datetime) -> list[int]:
+    """Cases whose amounts may have changed for months already paid: a period written since
+    (a period replaced in place keeps its created_at, but the services that replace one also
+    update the case), or the case changed or approved since."""
     changed = BenefitPeriod.objects.filter(created_at__gte=since).values("case_id")
     cases = Case.objects.filter(
-        Q(pk__in=changed) | Q(decided_at__gte=since),
+        Q(pk__in=changed) | Q(updated_at__gte=since) | Q(decided_at__gte=since),
         program=run.program,
         region_code__startswith=code_prefix(run.region_code),
         start_month__isnull=False,
@@ -767,17 +770,20 @@ def run_cancel(
 
 def run_totals(run: PayrollRun) -> None:
     """Recompute line_count, beneficiary_count, total_amount, payable_amount (per payee the
-    positive net of its lines) and recovery_amount from the lines, and save them."""
+    positive net of its lines) and recovery_amount from the lines, and save them. Lines left
+    out of the disbursement at locking (no bank account) count in the total, not in what is
+    paid or recovered."""
     fen = FEN_SQL.format(col="amount")
     sql = (
         f"SELECT COALESCE(SUM(n), 0), COUNT(*), COALESCE(SUM(net), 0), "  # noqa: S608
-        f"COALESCE(SUM(CASE WHEN net > 0 THEN net ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN net < 0 THEN -net ELSE 0 END), 0) "
-        f"FROM (SELECT person_id, COUNT(*) AS n, SUM({fen}) AS net "
+        f"COALESCE(SUM(CASE WHEN pay > 0 THEN pay ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN pay < 0 THEN -pay ELSE 0 END), 0) "
+        f"FROM (SELECT person_id, COUNT(*) AS n, SUM({fen}) AS net, "
+        f"SUM(CASE WHEN status <> %s THEN {fen} ELSE 0 END) AS pay "
         f"FROM {_table(PaymentLine)} WHERE run_id = %s GROUP BY person_id) t"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [run.pk])
+        cursor.execute(sql, [LineStatus.NO_ACCOUNT.value, run.pk])
         lines, payees, total, payable, recovery = cursor.fetchone()
     fields = {
         "line_count": int(lines),
