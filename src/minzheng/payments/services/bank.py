@@ -1061,9 +1061,15 @@ def bank_return_import(
     all (no header, wrong columns) is refused whole with PaymentError. When no line of the run
     is SENT any more, the run is RECONCILED."""
     _require_operator(actor)
-    locked = BankFile.objects.select_for_update().select_related("template").get(pk=bank_file.pk)
+    locked = (
+        BankFile.objects.select_for_update(of=("self",))
+        .select_related("template")
+        .get(pk=bank_file.pk)
+    )
     run = (
-        PayrollRun.objects.select_for_update().select_related("fund_account").get(pk=locked.run_id)
+        PayrollRun.objects.select_for_update(of=("self",))
+        .select_related("fund_account")
+        .get(pk=locked.run_id)
     )
     require_in_scope(actor, run.region_code)
     if run.status not in (RunStatus.SENT, RunStatus.RECONCILED):
@@ -1243,7 +1249,11 @@ def reissue(*, actor: User, lines: list[PaymentLine]) -> list[BankFile]:
         by_run[line.run_id].append(line)
     files: list[BankFile] = []
     for run_id, run_lines in by_run.items():
-        run = PayrollRun.objects.select_for_update().select_related("fund_account").get(pk=run_id)
+        run = (
+            PayrollRun.objects.select_for_update(of=("self",))
+            .select_related("fund_account")
+            .get(pk=run_id)
+        )
         require_in_scope(actor, run.region_code)
         payees: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
         for line in run_lines:
