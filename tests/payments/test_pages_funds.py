@@ -13,8 +13,17 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from minzheng.payments.models import FundAccount, FundEntry, RunStatus
+from minzheng.payments.models import (
+    BankFile,
+    BankTemplate,
+    FundAccount,
+    FundEntry,
+    PaymentLine,
+    PayrollRun,
+    RunStatus,
+)
 from minzheng.payments.services import funds
+from minzheng.registry.models import Household
 from tests.payments.support import COUNTY, make_run
 from tests.programs.conftest import at
 
@@ -374,3 +383,277 @@ def test_only_fund_keepers_book(client, personas, account):
         )
         assert response.status_code == 403
     assert not FundEntry.objects.exists()
+
+
+# --- 失败重发 ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def failed(world, account, personas):
+    """A sent run paid from the account; the first two cases' payments failed, and the first
+    household's account has been corrected since."""
+    run = make_run(world, status=RunStatus.SENT)
+    PayrollRun.objects.filter(pk=run.pk).update(fund_account=account)
+    book(personas, account, Kind.ALLOCATION, "10000.00", TODAY, "皖财社〔2026〕5号")
+    first, second = world.cases[0], world.cases[1]
+    PaymentLine.objects.filter(run=run).update(status="paid", paid_on=TODAY)
+    PaymentLine.objects.filter(run=run, case__in=[first, second]).update(
+        status="failed", paid_on=None, failure_reason="户名与账号不符"
+    )
+    Household.objects.filter(pk=first.household_id).update(bank_account_number="6228489999000011")
+    return run
+
+
+def queue_line(run, case) -> PaymentLine:
+    return PaymentLine.objects.get(run=run, case=case)
+
+
+def test_the_reissue_queue_shows_failed_payments_and_fixed_accounts(
+    client, personas, world, failed
+):
+    client.force_login(personas.county_officer)
+    page = client.get(reverse("payments:reissue_queue"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    first, second = world.cases[0], world.cases[1]
+    assert first.applicant.name in text and second.applicant.name in text
+    assert world.cases[2].applicant.name not in text  # paid
+    assert "户名与账号不符" in text
+    assert "账户已更正" in text and "账户未更正" in text
+    assert "6228489999000011" in text
+    assert failed.number in text
+    assert "陶洪村" in text
+    assert reverse("registry:household_edit", args=[first.household_id]) in text
+    # Only the corrected one can be ticked.
+    assert f'value="{queue_line(failed, first).pk}"' in text
+    assert f'value="{queue_line(failed, second).pk}"' not in text
+    assert page.context["amount"] == D("701.00")
+
+
+def test_a_township_clerk_sees_the_townships_failures_without_acting(
+    client, personas, world, failed
+):
+    client.force_login(personas.township_clerk)
+    page = client.get(reverse("payments:reissue_queue"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "重新报送勾选的明细" not in text
+    assert 'name="lines"' not in text
+    line = queue_line(failed, world.cases[0])
+    response = client.post(reverse("payments:reissue_queue"), {"lines": [line.pk]})
+    assert response.status_code == 403
+    client.force_login(personas.other_township_clerk)
+    assert (
+        world.cases[0].applicant.name
+        not in client.get(reverse("payments:reissue_queue")).content.decode()
+    )
+
+
+def test_the_operator_reissues_the_corrected_ones(client, personas, world, failed, account):
+    line = queue_line(failed, world.cases[0])
+    client.force_login(personas.county_officer)
+    response = client.post(reverse("payments:reissue_queue"), {"lines": [line.pk]}, follow=True)
+    assert "已重新报送1笔,生成重发银行文件1个" in response.content.decode()
+    line.refresh_from_db()
+    assert (line.status, line.account_number) == ("sent", "6228489999000011")
+    assert BankFile.objects.filter(run=failed, kind="reissue").count() == 1
+    assert FundEntry.objects.get(account=account, kind=Kind.REISSUE).amount == D("-300.50")
+
+
+def test_an_uncorrected_account_or_nothing_ticked_is_refused_in_chinese(
+    client, personas, world, failed
+):
+    client.force_login(personas.county_officer)
+    nothing = client.post(reverse("payments:reissue_queue"), {}, follow=True)
+    assert "请勾选要重新发放的明细" in nothing.content.decode()
+    unfixed = queue_line(failed, world.cases[1])
+    refused = client.post(reverse("payments:reissue_queue"), {"lines": [unfixed.pk]}, follow=True)
+    assert "银行账户尚未更正,不能重新发放" in refused.content.decode()
+    unfixed.refresh_from_db()
+    assert unfixed.status == "failed"
+    assert not BankFile.objects.filter(kind="reissue").exists()
+
+
+def test_another_countys_failures_are_not_there(client, personas, world, failed):
+    client.force_login(personas.other_county_officer)
+    page = client.get(reverse("payments:reissue_queue"))
+    assert world.cases[0].applicant.name not in page.content.decode()
+    line = queue_line(failed, world.cases[0])
+    client.post(reverse("payments:reissue_queue"), {"lines": [line.pk]})
+    line.refresh_from_db()
+    assert line.status == "failed"
+
+
+# --- 追回台账 ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owed(world, personas):
+    """A sent run in which the first case owes 200.00 (a death learnt late)."""
+    run = make_run(world, status=RunStatus.SENT)
+    PaymentLine.objects.filter(run=run, case=world.cases[0]).update(
+        kind="adjustment", amount=D("-200.00"), status="to_recover", note="死亡后多发,应追回"
+    )
+    return PaymentLine.objects.get(run=run, case=world.cases[0])
+
+
+def test_the_recovery_list_with_totals(client, personas, world, owed):
+    for user in (personas.county_officer, personas.auditor, personas.township_clerk):
+        client.force_login(user)
+        page = client.get(reverse("payments:recovery_list"))
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "追回台账" in text
+        assert world.cases[0].applicant.name in text
+        assert "死亡后多发,应追回" in text
+        assert page.context["open_amount"] == D("200.00")
+        assert ("登记追回" in text) == (user == personas.county_officer)
+    client.force_login(personas.other_township_clerk)
+    page = client.get(reverse("payments:recovery_list"))
+    assert world.cases[0].applicant.name not in page.content.decode()
+    client.force_login(personas.village_assistant)
+    assert client.get(reverse("payments:recovery_list")).status_code == 403
+
+
+def test_the_operator_records_a_recovery(client, personas, world, owed, account):
+    url = reverse("payments:recovery_record", args=[owed.pk])
+    client.force_login(personas.county_officer)
+    form = client.get(url)
+    assert form.status_code == 200
+    assert "裕安区低保资金专户" in form.content.decode()
+    response = client.post(
+        url,
+        {"receipt": "缴款书No.0012", "recovered_on": "2026-11-19", "fund_account": account.pk},
+        follow=True,
+    )
+    assert "已登记追回" in response.content.decode()
+    owed.refresh_from_db()
+    assert owed.status == "recovered"
+    entry = FundEntry.objects.get(account=account, kind=Kind.RECOVERY)
+    assert (entry.amount, entry.document_number) == (D("200.00"), "缴款书No.0012")
+    again = client.get(url)
+    assert "该款项已登记追回" in again.content.decode()
+
+
+def test_a_recovery_form_says_what_is_wrong_in_chinese(client, personas, world, owed, account):
+    url = reverse("payments:recovery_record", args=[owed.pk])
+    client.force_login(personas.county_officer)
+    empty = client.post(url, {})
+    assert "该字段是必填项" in empty.content.decode()
+    too_much = client.post(
+        url,
+        {
+            "receipt": "缴款书No.0013",
+            "recovered_on": "2026-11-19",
+            "fund_account": account.pk,
+            "amount": "250.00",
+        },
+    )
+    assert "追回金额必须大于0且不超过应追回金额200.00元" in too_much.content.decode()
+    owed.refresh_from_db()
+    assert owed.status == "to_recover"
+
+
+def test_recording_a_recovery_is_for_operators_in_scope(client, personas, world, owed, account):
+    url = reverse("payments:recovery_record", args=[owed.pk])
+    data = {"receipt": "x", "recovered_on": "2026-11-19", "fund_account": account.pk}
+    client.force_login(personas.county_leader)
+    assert client.post(url, data).status_code == 403
+    client.force_login(personas.other_county_officer)
+    assert client.get(url).status_code == 404
+    assert client.post(url, data).status_code == 404
+    owed.refresh_from_db()
+    assert owed.status == "to_recover"
+
+
+# --- 银行文件模板 -----------------------------------------------------------------------------
+
+TEMPLATE_POST = {
+    "region_code": COUNTY,
+    "bank_name": "中国邮政储蓄银行",
+    "file_format": "csv",
+    "encoding": "gbk",
+    "delimiter": "|",
+    "columns": "序号\n收款人户名=户名\n收款账号=account_number\n金额\n附言=摘要",
+    "remark_template": "{year}年{month}月{program}",
+    "return_account_number": "收款账号",
+    "return_account_name": "收款人户名",
+    "return_id_number": "",
+    "return_amount": "金额",
+    "return_result": "交易状态",
+    "return_reason": "失败原因",
+    "success_values": "成功,S",
+}
+
+
+def test_a_county_officer_sets_a_banks_template(client, personas):
+    client.force_login(personas.county_officer)
+    form = client.get(reverse("payments:bank_template_new"))
+    assert form.status_code == 200
+    text = form.content.decode()
+    assert "新建银行文件模板" in text
+    assert "身份证号码" in text and "id_number" in text  # the fields to choose from
+    response = client.post(reverse("payments:bank_template_new"), TEMPLATE_POST)
+    assert response.status_code == 302
+    template = BankTemplate.objects.get()
+    assert template.region_code == COUNTY
+    assert template.delimiter == "|"
+    assert template.columns == [
+        {"header": "序号", "field": "serial"},
+        {"header": "收款人户名", "field": "account_name"},
+        {"header": "收款账号", "field": "account_number"},
+        {"header": "金额", "field": "amount"},
+        {"header": "附言", "field": "remark"},
+    ]
+    assert template.return_columns["result"] == "交易状态"
+    assert "id_number" not in template.return_columns
+    assert template.success_values == ["成功", "S"]
+    listing = client.get(reverse("payments:bank_templates")).content.decode()
+    assert "中国邮政储蓄银行" in listing and "收款人户名" in listing
+
+
+def test_a_template_form_says_what_is_wrong_in_chinese(client, personas):
+    client.force_login(personas.county_officer)
+    unknown = client.post(
+        reverse("payments:bank_template_new"), {**TEMPLATE_POST, "columns": "收款人=性别"}
+    )
+    assert "第1行“收款人=性别”:不认识的字段“性别”" in unknown.content.decode()
+    no_account = client.post(
+        reverse("payments:bank_template_new"), {**TEMPLATE_POST, "columns": "户名\n金额"}
+    )
+    assert "批量文件必须包含“账号”列" in no_account.content.decode()
+    no_result = client.post(
+        reverse("payments:bank_template_new"), {**TEMPLATE_POST, "return_result": ""}
+    )
+    assert "该字段是必填项" in no_result.content.decode()
+    assert not BankTemplate.objects.exists()
+
+
+def test_a_template_is_changed_on_its_page(client, personas):
+    client.force_login(personas.county_officer)
+    client.post(reverse("payments:bank_template_new"), TEMPLATE_POST)
+    template = BankTemplate.objects.get()
+    url = reverse("payments:bank_template_edit", args=[template.pk])
+    page = client.get(url)
+    assert "收款人户名=户名" in page.content.decode()
+    changed = {**TEMPLATE_POST, "file_format": "xlsx", "columns": "账号\n金额\n户名"}
+    assert client.post(url, changed).status_code == 302
+    template.refresh_from_db()
+    assert template.file_format == "xlsx"
+    assert [c["field"] for c in template.columns] == ["account_number", "amount", "account_name"]
+    assert BankTemplate.objects.count() == 1
+
+
+def test_templates_are_for_their_editors_in_scope(client, personas):
+    client.force_login(personas.system_admin)
+    assert client.get(reverse("payments:bank_templates")).status_code == 200
+    client.post(reverse("payments:bank_template_new"), TEMPLATE_POST)
+    template = BankTemplate.objects.get()
+    for user in (personas.county_leader, personas.auditor, personas.township_clerk):
+        client.force_login(user)
+        assert client.get(reverse("payments:bank_templates")).status_code == 403
+        assert client.post(reverse("payments:bank_template_new"), TEMPLATE_POST).status_code == 403
+    client.force_login(personas.other_county_officer)
+    url = reverse("payments:bank_template_edit", args=[template.pk])
+    assert client.get(url).status_code == 404
+    assert "中国邮政储蓄银行" not in client.get(reverse("payments:bank_templates")).content.decode()

@@ -47,7 +47,7 @@ BATCH_FIELD_LABELS: dict[str, Any] = {
     "amount": _("金额"),
     "remark": _("摘要"),
     "person_name": _("救助对象姓名"),
-    "village": _("村(社区)"),
+    "village": _("所在村(社区)"),
     "program": _("救助项目"),
     "month": _("所属月份"),
 }
@@ -63,7 +63,6 @@ DELIMITERS = [
     (",", _("逗号 ,")),
     ("|", _("竖线 |")),
     ("\t", _("制表符")),
-    (";", _("分号 ;")),
 ]
 ENTRY_KINDS = [
     (FundEntry.Kind.ALLOCATION.value, FundEntry.Kind.ALLOCATION.label),
