@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from minzheng.core.models import Region, User
@@ -54,16 +53,6 @@ class PayrollRow:
     program: str
 
 
-@dataclass(frozen=True)
-class VillageTotal:
-    """A village of a run, for the links to its list: how many are paid and how much."""
-
-    code: str
-    name: str
-    beneficiaries: int
-    amount: Decimal
-
-
 def payment_name(program: str) -> str:
     if program in PAYMENT_NAMES:
         return PAYMENT_NAMES[program]
@@ -78,27 +67,6 @@ def program_label(program: str) -> str:
 
 def _region_names(codes: list[str]) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-
-
-def run_villages(user: User, run: PayrollRun) -> list[VillageTotal]:
-    """The villages of the run the user may see, with the number of beneficiaries and the sum
-    of their lines (for a list of links to each village's payroll PDF)."""
-    rows = (
-        selectors.run_lines(user, run)
-        .values("region_code")
-        .annotate(n=Count("person_id", distinct=True), total=Sum("amount"))
-        .order_by("region_code")
-    )
-    names = _region_names([r["region_code"] for r in rows])
-    return [
-        VillageTotal(
-            code=r["region_code"],
-            name=names.get(r["region_code"], r["region_code"]),
-            beneficiaries=r["n"],
-            amount=Decimal(r["total"] or 0).quantize(Decimal("0.01")),
-        )
-        for r in rows
-    ]
 
 
 @dataclass
