@@ -144,6 +144,8 @@ CASE_DOCUMENT_MAX_BYTES = envint("CASE_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # large run is generated during office hours (0: no pause).
 PAYROLL_CHUNK_SIZE = envint("MINZHENG_PAYROLL_CHUNK_SIZE", 20000)
 PAYROLL_CHUNK_PAUSE = float(envstr("MINZHENG_PAYROLL_CHUNK_PAUSE", "0") or 0)
+# The supervision phone printed on the village payroll list (发放名单公示); blank when unset.
+PAYROLL_SUPERVISION_PHONE = envstr("MINZHENG_PAYROLL_SUPERVISION_PHONE", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
