@@ -1,7 +1,8 @@
 """`minzheng payroll`: payroll runs from the command line (a county's finance officer, or cron):
 
     minzheng payroll run --program dibao_rural --month 2026-11 --region 341503000000
-    minzheng payroll run --program 农村低保 --month 2026-11 --region 341503100 --user county01
+    minzheng payroll run --program 农村最低生活保障 --month 2026-11 --region 341503100 \\
+        --user county01
     minzheng payroll list --month 2026-11
     minzheng payroll show FF202611-dibao_rural-341503
 
