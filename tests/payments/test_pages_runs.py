@@ -215,6 +215,15 @@ def test_the_leader_and_the_auditor_read_without_the_officers_actions(client, pe
         assert url("run_check", run) not in html and "作废批次" not in html
 
 
+def test_a_township_reads_the_county_run_with_its_own_samples_only(client, personas, world):
+    run = make_run(world)
+    client.force_login(personas.other_township_clerk)  # 韩摆渡镇: the last three cases
+    html = client.get(url("run_detail", run)).content.decode()
+    assert "审核报告" in html and "苏埠镇" in html  # the run's figures by township
+    assert world.cases[-1].number in html
+    assert world.cases[0].number not in html  # a case of 苏埠镇
+
+
 def test_a_run_outside_the_scope_is_not_found(client, personas, world):
     county_run = make_run(world)
     township_run = make_run(world, month=OCT, region_code=TOWNSHIP)
@@ -455,9 +464,13 @@ def test_a_bank_file_downloads_with_its_chinese_name(client, personas, sent_run)
     assert disposition.startswith("attachment;")
     assert f"filename*=UTF-8''{quote(bank_file.file_name)}" in disposition
     assert b"".join(response.streaming_content) == bytes(bank_file.content)
-    client.force_login(personas.other_county_officer)
-    response = client.get(reverse("payments:bank_file_download", args=[bank_file.pk]))
-    assert response.status_code == 404
+    # another county, and a township (the county's file holds every township's accounts)
+    for user in (personas.other_county_officer, personas.township_clerk):
+        client.force_login(user)
+        response = client.get(reverse("payments:bank_file_download", args=[bank_file.pk]))
+        assert response.status_code == 404
+        html = client.get(url("run_detail", sent_run)).content.decode()
+        assert reverse("payments:bank_file_download", args=[bank_file.pk]) not in html
 
 
 def return_file(bank_file: BankFile, *, fail_first: bool, extra: list[list[str]]) -> bytes:

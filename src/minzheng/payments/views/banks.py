@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from minzheng.core.exports import xlsx_response
+from minzheng.core.models import User
+from minzheng.core.scope import require_in_scope
 from minzheng.payments import selectors
 from minzheng.payments.forms import BankReturnForm
 from minzheng.payments.models import BankFile, BankReturn, BankTemplate
@@ -51,11 +53,20 @@ def content_type(bank_file: BankFile) -> str:
     return f"text/csv; charset={template.encoding}"
 
 
+def _bank_file_get(user: User, pk: int) -> BankFile:
+    """A bank file holds the accounts of the whole run: only users whose scope covers the run's
+    region see it (a township clerk reads a county run's lines of the township, not its
+    files); 404 otherwise."""
+    bank_file = selectors.bank_file_get(user, pk)
+    require_in_scope(user, bank_file.run.region_code)
+    return bank_file
+
+
 @payroll_reader
 def bank_file_download(request: HttpRequest, pk: int) -> FileResponse:
     """The batch file's bytes as generated (the same file every time, for the bank and the
     auditors); 404 outside the user's scope."""
-    bank_file = selectors.bank_file_get(current_user(request), pk)
+    bank_file = _bank_file_get(current_user(request), pk)
     content = io.BytesIO(bytes(bank_file.content))
     response = FileResponse(content, content_type=content_type(bank_file))
     response["Content-Disposition"] = attachment(bank_file.file_name)
@@ -63,17 +74,20 @@ def bank_file_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _return_get(request: HttpRequest, pk: int) -> BankReturn:
-    runs = selectors.run_list(current_user(request))
+    user = current_user(request)
+    runs = selectors.run_list(user)
     returns = BankReturn.objects.filter(bank_file__run__in=runs).select_related(
         "bank_file__run", "created_by"
     )
-    return get_object_or_404(returns, pk=pk)
+    result = get_object_or_404(returns, pk=pk)
+    require_in_scope(user, result.bank_file.run.region_code)
+    return result
 
 
 @payroll_operator
 def bank_return_upload(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = current_user(request)
-    bank_file = selectors.bank_file_get(user, pk)
+    bank_file = _bank_file_get(user, pk)
     form = BankReturnForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -27,6 +27,8 @@ CHANGE_REASONS = [
     ("stopped", "停发"),
 ]
 KIND_LABELS = dict(LineKind.choices)
+# Keys of the run's audit events that core.audit has no label for.
+EVENT_LABELS = {"month": "发放月份", "program": "救助项目", "reason": "原因"}
 
 
 def money(value: Any) -> Decimal | None:
@@ -53,6 +55,7 @@ class Total:
 @dataclass
 class Sample:
     case_id: int | None
+    region_code: str
     number: str
     name: str
     region: str
@@ -100,6 +103,7 @@ def _samples(rows: list[dict[str, Any]], names: dict[str, str]) -> list[Sample]:
     return [
         Sample(
             case_id=row.get("case_id"),
+            region_code=str(row.get("region_code") or ""),
             number=str(row.get("case") or ""),
             name=str(row.get("name") or ""),
             region=names.get(str(row.get("region_code") or ""), str(row.get("region_code") or "")),
@@ -111,7 +115,9 @@ def _samples(rows: list[dict[str, Any]], names: dict[str, str]) -> list[Sample]:
     ]
 
 
-def check_report_view(report: dict[str, Any]) -> ReportView:
+def check_report_view(report: dict[str, Any], scope_prefix: str = "") -> ReportView:
+    """The report as a user whose scope is `scope_prefix` reads it: the figures of the whole
+    run, the sample rows of the user's villages only."""
     changes = report.get("changes")
     changes = changes if isinstance(changes, dict) else {}
     codes = {
@@ -130,7 +136,11 @@ def check_report_view(report: dict[str, Any]) -> ReportView:
                 label=str(figures.get("label") or label),
                 count=int(figures.get("count") or 0),
                 amount=money(figures.get("amount")),
-                samples=_samples(_dicts(figures.get("samples")), names),
+                samples=[
+                    s
+                    for s in _samples(_dicts(figures.get("samples")), names)
+                    if s.region_code.startswith(scope_prefix)
+                ],
             )
         )
     unchanged = changes.get("unchanged")
@@ -242,20 +252,36 @@ def village_rows(user: User, run: PayrollRun) -> list[VillageRow]:
     ]
 
 
+def _readable(changes: dict[str, Any]) -> dict[str, Any]:
+    """Statuses by their Chinese names, months as YYYY-MM (the rest as recorded)."""
+    labels = dict(RunStatus.choices)
+    out = dict(changes)
+    for key, value in changes.items():
+        values = value if isinstance(value, list) else [value]
+        if key == "status":
+            values = [str(labels.get(v, v)) for v in values]
+        elif key == "month":
+            values = [str(v)[:7] if v else v for v in values]
+        else:
+            continue
+        out[key] = values if isinstance(value, list) else values[0]
+    return out
+
+
 def run_events(run: PayrollRun) -> list[Any]:
+    """The run's audit events, oldest first, as the case page shows a case's."""
     events = list(
         AuditEvent.objects.filter(object_type="payroll_run", object_id=str(run.pk))
         .select_related("actor")
         .order_by("at", "id")
     )
-    labels = dict(RunStatus.choices)
     for e in events:
-        status = (e.changes or {}).get("status")
-        if isinstance(status, list):
-            e.changes["status"] = [str(labels.get(s, s)) for s in status]
-        elif isinstance(status, str):
-            e.changes["status"] = str(labels.get(status, status))
-    return event_rows(events)
+        e.changes = _readable(e.changes or {})
+    rows = event_rows(events)
+    for row in rows:
+        for fact in row.changes:
+            fact.label = str(EVENT_LABELS.get(fact.label, fact.label))
+    return rows
 
 
 @dataclass

@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from minzheng.core.exports import xlsx_response
 from minzheng.core.models import User
 from minzheng.core.regions import code_prefix, prefix_q
+from minzheng.core.scope import in_scope
 from minzheng.payments import selectors
 from minzheng.payments.forms import (
     ApprovalForm,
@@ -253,7 +254,8 @@ def _detail_context(
 ) -> dict[str, Any]:
     action_forms = _action_forms(user, run)
     action_forms.update(bound or {})
-    files = list(run.bank_files.prefetch_related("returns").order_by("id"))
+    whole_run = in_scope(user, run.region_code)
+    files = list(run.bank_files.prefetch_related("returns").order_by("id")) if whole_run else []
     names = registry_selectors.region_names([run.region_code])
     report = None if run.is_generating else _report(run)
     return {
@@ -262,7 +264,7 @@ def _detail_context(
         "region_name": names.get(run.region_code, run.region_code),
         "tag": status_tag(run.status),
         "workflow": workflow(run),
-        "report": check_report_view(report) if report else None,
+        "report": check_report_view(report, user.scope_prefix) if report else None,
         "report_is_preview": bool(report) and not run.check_report,
         "fund": _fund(user, run),
         "bank_files": files,
