@@ -75,16 +75,16 @@ class RunFilterForm(forms.Form):
         return runs
 
 
-def start_region_choices(user: User) -> list[tuple[str, str]]:
+def start_region_choices(user: User) -> list[tuple[str, Any]]:
     """The user's county (all of it) and each of its townships."""
     county = county_code(user.region_id)
     regions = Region.objects.filter(code=county) | Region.objects.filter(
         parent_id=county, level=Region.Level.TOWNSHIP, is_active=True
     )
-    choices: list[tuple[str, str]] = []
+    choices: list[tuple[str, Any]] = []
     for region in regions.order_by("level", "code"):
         if region.level == Region.Level.COUNTY:
-            choices.insert(0, (region.code, f"{region.name}(全县/区)"))
+            choices.insert(0, (region.code, _("%(name)s(全县/区)") % {"name": region.name}))
         else:
             choices.append((region.code, region.name))
     return choices

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Count, Sum
+from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.models import AuditEvent, User
 from minzheng.payments import selectors
@@ -21,14 +22,14 @@ from minzheng.registry import selectors as registry_selectors
 
 # The reasons of a change against last month, in the order the page lists them.
 CHANGE_REASONS = [
-    ("new", "新增"),
-    ("increased", "增发"),
-    ("decreased", "减发"),
-    ("stopped", "停发"),
+    ("new", _("新增")),
+    ("increased", _("增发")),
+    ("decreased", _("减发")),
+    ("stopped", _("停发")),
 ]
 KIND_LABELS = dict(LineKind.choices)
 # Keys of the run's audit events that core.audit has no label for.
-EVENT_LABELS = {"month": "发放月份", "program": "救助项目", "reason": "原因"}
+EVENT_LABELS = {"month": _("发放月份"), "program": _("救助项目"), "reason": _("原因")}
 
 
 def money(value: Any) -> Decimal | None:
@@ -133,7 +134,7 @@ def check_report_view(report: dict[str, Any], scope_prefix: str = "") -> ReportV
         shown.append(
             Change(
                 code=code,
-                label=str(figures.get("label") or label),
+                label=str(label),
                 count=int(figures.get("count") or 0),
                 amount=money(figures.get("amount")),
                 samples=[
@@ -158,13 +159,13 @@ def check_report_view(report: dict[str, Any], scope_prefix: str = "") -> ReportV
 
 # The run's way through the bureau: (label, the status in which this step is the open one,
 # the run's attributes recording who did it and when).
-WORKFLOW: list[tuple[str, str, str, str]] = [
-    ("生成", RunStatus.GENERATING, "created_by", "generated_at"),
-    ("审核", RunStatus.DRAFT, "checked_by", "checked_at"),
-    ("集体审批", RunStatus.CHECKED, "approved_by", "approved_at"),
-    ("锁定", RunStatus.APPROVED, "locked_by", "locked_at"),
-    ("报送银行", RunStatus.LOCKED, "sent_by", "sent_at"),
-    ("对账", RunStatus.SENT, "", "reconciled_at"),
+WORKFLOW: list[tuple[Any, str, str, str]] = [
+    (_("生成"), RunStatus.GENERATING, "created_by", "generated_at"),
+    (_("审核"), RunStatus.DRAFT, "checked_by", "checked_at"),
+    (_("集体审批"), RunStatus.CHECKED, "approved_by", "approved_at"),
+    (_("锁定"), RunStatus.APPROVED, "locked_by", "locked_at"),
+    (_("报送银行"), RunStatus.LOCKED, "sent_by", "sent_at"),
+    (_("对账"), RunStatus.SENT, "", "reconciled_at"),
 ]
 ORDER = [s for _label, s, _by, _at in WORKFLOW] + [RunStatus.RECONCILED]
 
@@ -219,7 +220,7 @@ def workflow(run: PayrollRun) -> list[WorkflowStep]:
         else:
             state = "done" if i < reached else "current" if i == reached else "waiting"
         actor = getattr(run, by) if by and state == "done" else None
-        steps.append(WorkflowStep(label, state, user_name(actor), getattr(run, at)))
+        steps.append(WorkflowStep(str(label), state, user_name(actor), getattr(run, at)))
     return steps
 
 
