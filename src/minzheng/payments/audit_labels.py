@@ -34,4 +34,5 @@ CHANGES: dict[str, Promise] = {
     "failed": _("失败笔数"),
     "problems": _("未处理的行"),
     "no_account": _("缺少账户笔数"),
+    "month": _("发放月份"),
 }
