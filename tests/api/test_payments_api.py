@@ -347,7 +347,7 @@ def test_a_bank_file_downloads_byte_for_byte_with_its_name(
     run = make_run(world, status="sent")
     content = "序号,户名,账号,金额\r\n1,王建国,6228480000000001,300.50\r\n".encode("gbk")
     made = bank_file(run, content, name="裕安区2026年11月农村低保_农商行.csv")
-    files = ok(api_for(personas.township_clerk).get(f"{RUNS}{run.pk}/bank-files/"))
+    files = ok(api_for(personas.county_leader).get(f"{RUNS}{run.pk}/bank-files/"))
     assert [f["id"] for f in files] == [made.pk]
     assert files[0]["download_url"] == f"{V1}/bank-files/{made.pk}/download/"
     detail = ok(api_for(personas.auditor).get(f"{V1}/bank-files/{made.pk}/"))
@@ -361,8 +361,14 @@ def test_a_bank_file_downloads_byte_for_byte_with_its_name(
     assert "attachment" in response["Content-Disposition"]
     assert "filename*=utf-8''" in response["Content-Disposition"]
     assert api_for(personas.auditor).get(files[0]["download_url"]).status_code == 200
-    # The file holds every payee's account in full: not for the township.
-    assert api_for(personas.township_clerk).get(files[0]["download_url"]).status_code == 403
+    # The file holds the accounts of the whole county: a township sees its lines, not the file.
+    clerk = api_for(personas.township_clerk)
+    assert clerk.get(files[0]["download_url"]).status_code == 404
+    assert clerk.get(f"{V1}/bank-files/{made.pk}/").status_code == 404
+    assert ok(clerk.get(f"{RUNS}{run.pk}/bank-files/")) == []
+    assert ok(clerk.get(f"{RUNS}{run.pk}/"))["bank_files"] == []
+    assert ok(api_for(personas.auditor).get(f"{RUNS}{run.pk}/"))["bank_files"][0]["id"] == made.pk
+    assert api_for(personas.village_assistant).get(files[0]["download_url"]).status_code == 403
     far = api_for(personas.other_county_officer).get(files[0]["download_url"])
     assert far.status_code == 404
 
@@ -417,7 +423,9 @@ def test_a_return_with_mismatched_rows_reports_them_and_applies_nothing_wrongly(
     statuses = dict(PaymentLine.objects.filter(bank_file=made).values_list("pk", "status"))
     assert statuses[first.pk] == "paid"
     assert {statuses[second.pk], statuses[third.pk]} == {"sent"}
-    assert ok(api_for(personas.township_clerk).get(f"{V1}/bank-returns/{body['id']}/"))
+    assert ok(api_for(personas.auditor).get(f"{V1}/bank-returns/{body['id']}/"))
+    hidden = api_for(personas.township_clerk).get(f"{V1}/bank-returns/{body['id']}/")
+    assert hidden.status_code == 404
 
 
 # -- reissue and recovery -----------------------------------------------------------------------

@@ -24,11 +24,12 @@ from minzheng.core.models import User
 from minzheng.core.scope import scoped
 from minzheng.payments import selectors
 from minzheng.payments.apis.base import (
-    BankFileDownloaders,
     BankTemplateEditors,
     PayrollOperators,
     PayrollReaders,
+    bank_file_for,
     payment_errors,
+    whole_run,
 )
 from minzheng.payments.apis.runs import run_for
 from minzheng.payments.apis.serializers import (
@@ -47,7 +48,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def bank_returns(user: User) -> QuerySet[BankReturn]:
-    return BankReturn.objects.filter(bank_file__run__in=selectors.run_list(user)).select_related(
+    """The returns of the bank files the user may see (runs whose region the scope covers)."""
+    runs = scoped(selectors.run_list(user), user)
+    return BankReturn.objects.filter(bank_file__run__in=runs).select_related(
         "bank_file", "created_by"
     )
 
@@ -61,12 +64,17 @@ class RunBankFilesApi(APIView):
 
     @extend_schema(
         summary="批次的银行文件",
-        description="批次报送银行的批量文件(每家银行一个,另有失败重发的文件),按生成先后。",
+        description=(
+            "批次报送银行的批量文件(每家银行一个,另有失败重发的文件),按生成先后。"
+            "银行文件含整个批次的账户:管辖范围只覆盖批次一部分的用户(如乡镇看县级批次)看不到。"
+        ),
         responses={200: BankFileSerializer(many=True)},
     )
     def get(self, request: Request, pk: int) -> Response:
         run = run_for(request, pk)
         files = run.bank_files.select_related("created_by").order_by("id")
+        if not whole_run(request_user(request), run):
+            files = files.none()
         return Response(BankFileSerializer(files, many=True).data)  # type: ignore[arg-type]
 
 
@@ -79,12 +87,12 @@ class BankFileDetailApi(APIView):
         responses={200: BankFileSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        bank_file = selectors.bank_file_get(request_user(request), pk)
+        bank_file = bank_file_for(request_user(request), pk)
         return Response(BankFileSerializer(bank_file).data)
 
 
 class BankFileDownloadApi(APIView):
-    permission_classes = [BankFileDownloaders]
+    permission_classes = [PayrollReaders]
 
     @extend_schema(
         summary="下载银行文件",
@@ -92,7 +100,7 @@ class BankFileDownloadApi(APIView):
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        bank_file = selectors.bank_file_get(request_user(request), pk)
+        bank_file = bank_file_for(request_user(request), pk)
         content = bytes(bank_file.content)
         if bank_file.file_name.lower().endswith(".xlsx"):
             content_type = XLSX
@@ -133,7 +141,7 @@ class BankReturnCreateApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         actor = request_user(request)
-        bank_file = selectors.bank_file_get(actor, pk)
+        bank_file = bank_file_for(actor, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]

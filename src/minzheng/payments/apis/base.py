@@ -16,9 +16,10 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from minzheng.core.api import ROLE_NOT_ALLOWED, Conflict, roles_required
-from minzheng.core.models import Role, User
+from minzheng.core.models import User
+from minzheng.core.scope import in_scope, require_in_scope
 from minzheng.payments import selectors
-from minzheng.payments.models import FundAccount
+from minzheng.payments.models import BankFile, FundAccount, PayrollRun
 from minzheng.payments.permissions import (
     BANK_TEMPLATE_EDITORS,
     FUND_KEEPERS,
@@ -34,14 +35,9 @@ MONTH_INVALID = "月份格式应为YYYY-MM,如2026-11"
 FUND_ACCOUNT_NOT_FOUND = "编号为{pk}的资金专户不存在或不在您的管辖范围内"
 VERSION_HELP = "读取批次时的版本号(version);批次已被他人处理时返回409"
 
-# The bank's file holds every payee's full account and identity number: it goes to whoever
-# sends it to the bank, and to the auditor.
-BANK_FILE_DOWNLOADERS = PAYROLL_OPERATORS | {Role.AUDITOR}
-
 PayrollReaders = roles_required(PAYROLL_READERS, "PayrollReaders")
 PayrollOperators = roles_required(PAYROLL_OPERATORS, "PayrollOperators")
 PayrollApprovers = roles_required(PAYROLL_APPROVERS, "PayrollApprovers")
-BankFileDownloaders = roles_required(BANK_FILE_DOWNLOADERS, "BankFileDownloaders")
 FundReaders = roles_required(FUND_READERS, "FundReaders")
 FundKeepers = roles_required(FUND_KEEPERS, "FundKeepers")
 BankTemplateEditors = roles_required(BANK_TEMPLATE_EDITORS, "BankTemplateEditors")
@@ -94,6 +90,21 @@ def payment_errors() -> Iterator[None]:
         raise ValidationError(e.errors) from None
     except PaymentConflict as e:
         raise Conflict(e.message) from None
+
+
+def whole_run(user: User, run: PayrollRun) -> bool:
+    """Whether the user's scope covers the run's region. A bank file holds the accounts of the
+    whole run: a township clerk reads a county run's lines of the township, not its files
+    (as the pages do)."""
+    return in_scope(user, run.region_code)
+
+
+def bank_file_for(user: User, pk: int) -> BankFile:
+    """The bank file of the URL: 404 outside the scope, or when the scope does not cover its
+    run's region."""
+    bank_file = selectors.bank_file_get(user, pk)
+    require_in_scope(user, bank_file.run.region_code)
+    return bank_file
 
 
 def fund_account_in_scope(user: User, pk: int, field: str = "fund_account") -> FundAccount:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -31,6 +31,7 @@ from minzheng.payments.apis.base import (
     fund_account_in_scope,
     payment_errors,
     version_field,
+    whole_run,
 )
 from minzheng.payments.apis.serializers import (
     PaymentLineSerializer,
@@ -48,15 +49,17 @@ def run_for(request: Request, pk: int) -> PayrollRun:
 
 
 def run_response(request: Request, pk: int, *, code: int = status.HTTP_200_OK) -> Response:
-    """The run read back through the selector, with its bank files."""
-    runs = (
-        selectors.run_list(request_user(request))
-        .select_related("checked_by", "approved_by", "locked_by", "sent_by", "created_by")
-        .prefetch_related(
-            Prefetch("bank_files", queryset=BankFile.objects.select_related("created_by"))
-        )
+    """The run read back through the selector, with its bank files (none for a user whose
+    scope covers only part of the run)."""
+    user = request_user(request)
+    runs = selectors.run_list(user).select_related(
+        "checked_by", "approved_by", "locked_by", "sent_by", "created_by"
     )
     run = get_object_or_404(runs, pk=pk)
+    files = BankFile.objects.select_related("created_by").order_by("id")
+    if not whole_run(user, run):
+        files = files.none()
+    prefetch_related_objects([run], Prefetch("bank_files", queryset=files))
     return Response(RunDetailSerializer(run, context={"request": request}).data, status=code)
 
 
