@@ -19,11 +19,13 @@ cells are then expected to fail (strictly, so that the fix shows).
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -143,6 +145,7 @@ class Row:
     scoped: bool = True  # False: the row has no object (e.g. login), run once
     denied: int = 403  # the status for a role without the verb
     page: bool = False  # a server-rendered page (session login) instead of the API
+    multipart: bool = False  # an API upload: the body is sent as multipart/form-data
     xfail: str = ""  # why the code does not meet the row yet (its cells must fail)
 
     @property
@@ -709,6 +712,453 @@ PROGRAM_PAGE_ROWS += [
 ]
 PAGE_ROWS += PROGRAM_PAGE_ROWS
 
+# -- payments ----------------------------------------------------------------------------------
+
+# The roles of payments/permissions.py, written out again so that the matrix checks them.
+
+PAYROLL_READERS = frozenset(
+    {
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_LEADER,
+        Role.COUNTY_OFFICER,
+        Role.COUNTY_LEADER,
+        Role.AUDITOR,
+        Role.SYSTEM_ADMIN,
+    }
+)
+PAYMENT_HISTORY_READERS = PAYROLL_READERS | {Role.VILLAGE_ASSISTANT}
+PAYROLL_OPERATORS = frozenset({Role.COUNTY_OFFICER})
+PAYROLL_APPROVERS = frozenset({Role.COUNTY_LEADER})
+FUND_KEEPERS = PAYROLL_OPERATORS
+FUND_READERS = frozenset({Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.AUDITOR, Role.SYSTEM_ADMIN})
+BANK_TEMPLATE_EDITORS = frozenset({Role.COUNTY_OFFICER, Role.SYSTEM_ADMIN})
+
+
+def return_file(lines: Any, *, failed: int | None = None) -> bytes:
+    """A bank's return file (default columns, UTF-8) for the lines: paid, but line `failed`."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["账号", "户名", "金额", "处理结果", "失败原因"])
+    for line in lines:
+        bad = line.pk == failed
+        result = ("失败", "账户已冻结") if bad else ("成功", "")
+        writer.writerow([line.account_number, line.account_name, f"{line.amount:.2f}", *result])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def pay_world(world: World) -> dict[str, Any]:
+    """The payments objects of a world, made by a county officer of its county through the
+    services where they exist: a paying 低保 case (its household banks at the 农商行), a funded
+    account, and the township's runs of five months in the statuses the rows act on - February
+    draft, March checked, April approved, June sent (its bank file waits for the return), May
+    sent and returned with its line failed (the household's account corrected since, so that
+    it may be reissued); an overpayment to recover; a bank template."""
+    from minzheng.payments.models import BankTemplate, PaymentLine, PayrollRun
+    from minzheng.payments.services import approval, bank, funds
+    from tests.payments.support import PayingWorld, make_run, paying_household
+    from tests.programs.dynamic_support import enrolled_case
+
+    code = world.region.code
+    county = code[:6] + "000000"
+    officer = make_user(world.account.username + "_payer", Role.COUNTY_OFFICER, county)
+    household = paying_household(officer, region_code=code)
+    case = enrolled_case(officer, household, amount="500.00")
+    today = timezone.localdate()
+    fund = funds.fund_account_create(
+        actor=officer, name="中央财政低保资金专户", source="central", region_code=county
+    )
+    funds.fund_entry_add(
+        actor=officer,
+        account=fund,
+        kind="allocation",
+        amount=Decimal("100000.00"),
+        entry_date=today,
+        document_number="财社〔2026〕1号",
+    )
+
+    def run(month: int, status: str) -> PayrollRun:
+        made = make_run(
+            PayingWorld(actor=officer, cases=[case]),
+            month=datetime.date(2026, month, 1),
+            status=status,
+            region_code=code[:9] + "000",
+        )
+        if status == "approved":
+            PayrollRun.objects.filter(pk=made.pk).update(fund_account=fund)
+            made.refresh_from_db()
+        return made
+
+    def sent(month: int) -> PayrollRun:
+        made = approval.run_lock(actor=officer, run=run(month, "approved"))
+        bank.run_send(actor=officer, run=made)
+        return made
+
+    draft, checked, approved = run(2, "draft"), run(3, "checked"), run(4, "approved")
+    waiting = sent(6)
+    returned = sent(5)
+    line = returned.lines.get()
+    answer = bank.bank_return_import(
+        actor=officer,
+        bank_file=returned.bank_files.get(),
+        content=return_file([line], failed=line.pk),
+        file_name="回盘.csv",
+    )
+    household.bank_account_number = "6228489999000001"
+    household.save(update_fields=["bank_account_number"])
+    overpaid = PaymentLine.objects.create(
+        run=returned,
+        case=case,
+        person_id=case.applicant_id,
+        household=household,
+        program=case.program,
+        region_code=code,
+        month=datetime.date(2026, 1, 1),
+        kind="adjustment",
+        amount=Decimal("-500.00"),
+        note="多发追回",
+        status="to_recover",
+        created_at=timezone.now(),
+    )
+    template = BankTemplate.objects.create(
+        region_code=county, bank_name="中国工商银行", columns=bank.DEFAULT_COLUMNS
+    )
+    return {
+        "pay_person": case.applicant_id,
+        "pay_household": household.pk,
+        "fund": fund.pk,
+        "draft_run": draft.pk,
+        "checked_run": checked.pk,
+        "approved_run": approved.pk,
+        "sent_run": waiting.pk,
+        "returned_run": returned.pk,
+        "bank_file": waiting.bank_files.get().pk,
+        "bank_return": answer.pk,
+        "failed_line": line.pk,
+        "overpaid_line": overpaid.pk,
+        "template": template.pk,
+        "pay_county": county,
+        "pay_month": f"{today:%Y-%m}",
+        "today": str(today),
+    }
+
+
+def run_version(key: str, **data: Any) -> Body:
+    """A run's step: the run's version as read, and the step's record."""
+
+    def body(world: World, user: User) -> dict[str, Any]:
+        from minzheng.payments.models import PayrollRun
+
+        return {"version": PayrollRun.objects.get(pk=world.ids[key]).version, **data}
+
+    return body
+
+
+def approval_body(world: World, user: User) -> dict[str, Any]:
+    """The collective decision on the world's checked run, paid from the world's account."""
+    return run_version(
+        "checked_run",
+        meeting_date=world.ids["today"],
+        attendees="王局长、李副局长、张科长",
+        decision="同意发放",
+        fund_account=world.ids["fund"],
+    )(world, user)
+
+
+def recovery_body(world: World, user: User) -> dict[str, Any]:
+    return {
+        "receipt": "收据0001",
+        "recovered_on": world.ids["today"],
+        "fund_account": world.ids["fund"],
+    }
+
+
+def allocation_body(world: World, user: User) -> dict[str, Any]:
+    return {
+        "kind": "allocation",
+        "amount": "1000.00",
+        "entry_date": world.ids["today"],
+        "document_number": "财社〔2026〕2号",
+    }
+
+
+def bank_return(world: World, user: User) -> dict[str, Any]:
+    """The bank's answer to the world's waiting bank file: every row paid."""
+    from minzheng.payments.models import PaymentLine
+
+    upload = io.BytesIO(return_file(PaymentLine.objects.filter(bank_file=world.ids["bank_file"])))
+    upload.name = "回盘.csv"
+    return {"file": upload}
+
+
+def bank_template(world: World, user: User) -> dict[str, Any]:
+    return {
+        "region_code": world.ids["pay_county"],
+        "bank_name": "中国建设银行",
+        "columns": [
+            {"header": "户名", "field": "account_name"},
+            {"header": "账号", "field": "account_number"},
+            {"header": "金额", "field": "amount"},
+        ],
+        "return_columns": {"account_number": "账号", "amount": "金额", "result": "结果"},
+        "success_values": ["成功"],
+    }
+
+
+RUN = V1 + "/payroll-runs/{draft_run}"
+FUND = V1 + "/fund-accounts/{fund}"
+PAYMENT_API_ROWS = [
+    Row("GET", V1 + "/payroll-runs/", PAYROLL_READERS, listed=listed_id("draft_run")),
+    Row(
+        "POST",
+        V1 + "/payroll-runs/",
+        PAYROLL_OPERATORS,
+        ok=201,
+        out_of_scope=400,
+        body=with_ids(
+            lambda w: {
+                "program": "tekun",
+                "region_code": w.ids["pay_county"],
+                "month": w.ids["pay_month"],
+            }
+        ),
+    ),
+    Row("GET", RUN + "/", PAYROLL_READERS),
+    Row("GET", RUN + "/lines/", PAYROLL_READERS),
+    Row("POST", RUN + "/check/", PAYROLL_OPERATORS, body=run_version("draft_run")),
+    Row("POST", RUN + "/regenerate/", PAYROLL_OPERATORS, body=run_version("draft_run")),
+    Row("POST", RUN + "/cancel/", PAYROLL_OPERATORS, body=run_version("draft_run", reason="重复")),
+    Row(
+        "POST",
+        V1 + "/payroll-runs/{checked_run}/approve/",
+        PAYROLL_APPROVERS,
+        body=approval_body,
+    ),
+    Row(
+        "POST",
+        V1 + "/payroll-runs/{approved_run}/lock/",
+        PAYROLL_OPERATORS,
+        body=run_version("approved_run"),
+    ),
+    Row(
+        "POST",
+        V1 + "/payroll-runs/{sent_run}/send/",  # a sent run answers with the same files
+        PAYROLL_OPERATORS,
+        body=run_version("sent_run"),
+    ),
+    Row("GET", V1 + "/payroll-runs/{sent_run}/bank-files/", PAYROLL_READERS),
+    Row("GET", V1 + "/bank-files/{bank_file}/", PAYROLL_READERS),
+    Row("GET", V1 + "/bank-files/{bank_file}/download/", PAYROLL_READERS),
+    Row(
+        "POST",
+        V1 + "/bank-files/{bank_file}/returns/",
+        PAYROLL_OPERATORS,
+        ok=201,
+        body=bank_return,
+        multipart=True,
+    ),
+    Row("GET", V1 + "/bank-returns/{bank_return}/", PAYROLL_READERS),
+    Row(
+        "GET",
+        V1 + "/payment-lines/reissue-queue/",
+        PAYROLL_READERS,
+        listed=listed_id("failed_line"),
+    ),
+    Row(
+        "POST",
+        V1 + "/payment-lines/reissue/",
+        PAYROLL_OPERATORS,
+        ok=201,
+        out_of_scope=400,  # a line named in the body: a field error
+        body=with_ids(lambda w: {"line_ids": [w.ids["failed_line"]]}),
+    ),
+    Row(
+        "GET",
+        V1 + "/payment-lines/recoveries/",
+        PAYROLL_READERS,
+        listed=listed_id("overpaid_line"),
+    ),
+    Row(
+        "POST",
+        V1 + "/payment-lines/{overpaid_line}/recovery/",
+        PAYROLL_OPERATORS,
+        body=recovery_body,
+    ),
+    Row("GET", V1 + "/fund-accounts/", FUND_READERS, listed=listed_id("fund")),
+    Row(
+        "POST",
+        V1 + "/fund-accounts/",
+        FUND_KEEPERS,
+        ok=201,
+        out_of_scope=400,
+        body=with_ids(
+            lambda w: {
+                "name": "县级配套资金专户",
+                "source": "county",
+                "region_code": w.ids["pay_county"],
+            }
+        ),
+    ),
+    Row("GET", FUND + "/", FUND_READERS),
+    Row(
+        "POST",
+        FUND + "/entries/",
+        FUND_KEEPERS,
+        ok=201,
+        body=allocation_body,
+    ),
+    Row("GET", FUND + "/statement/", FUND_READERS),
+    Row("GET", V1 + "/bank-templates/", BANK_TEMPLATE_EDITORS, listed=listed_id("template")),
+    Row(
+        "POST",
+        V1 + "/bank-templates/",
+        BANK_TEMPLATE_EDITORS,
+        ok=201,
+        out_of_scope=400,
+        body=bank_template,
+    ),
+    Row("GET", V1 + "/bank-templates/{template}/", BANK_TEMPLATE_EDITORS),
+    Row("PUT", V1 + "/bank-templates/{template}/", BANK_TEMPLATE_EDITORS, body=bank_template),
+    Row("GET", V1 + "/persons/{pay_person}/payments/", PAYMENT_HISTORY_READERS),
+    Row("GET", V1 + "/households/{pay_household}/payments/", PAYMENT_HISTORY_READERS),
+]
+API_ROWS += PAYMENT_API_ROWS
+
+# The payments pages: the run's actions post their forms and go back to the run (302).
+P = "/payments"
+PRUN = P + "/runs/{draft_run}"
+PAYMENT_PAGE_ROWS = [
+    Row("GET", P + "/", PAYROLL_READERS, listed=links_to(P + "/runs/{draft_run}/"), page=True),
+    Row("GET", P + "/runs/new/", PAYROLL_OPERATORS, scoped=False, page=True),
+    Row("GET", PRUN + "/", PAYROLL_READERS, page=True),
+    Row("GET", PRUN + "/progress/", PAYROLL_READERS, page=True),
+    Row("GET", PRUN + "/lines/", PAYROLL_READERS, page=True),
+    Row(
+        "POST",
+        PRUN + "/check/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=run_version("draft_run"),
+        page=True,
+    ),
+    Row(
+        "POST",
+        PRUN + "/regenerate/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=run_version("draft_run"),
+        page=True,
+    ),
+    Row(
+        "POST",
+        PRUN + "/cancel/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=run_version("draft_run", reason="重复"),
+        page=True,
+    ),
+    Row(
+        "POST",
+        P + "/runs/{checked_run}/approve/",
+        PAYROLL_APPROVERS,
+        ok=302,
+        body=approval_body,
+        page=True,
+    ),
+    Row(
+        "POST",
+        P + "/runs/{approved_run}/lock/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=run_version("approved_run"),
+        page=True,
+    ),
+    Row(
+        "POST",
+        P + "/runs/{sent_run}/send/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=run_version("sent_run"),
+        page=True,
+    ),
+    # The village's payroll list for the notice board (503 where the server has no Chinese font).
+    Row(
+        "GET",
+        PRUN + "/villages/{region}/pdf/",
+        PAYROLL_READERS,
+        ok=200 if cjk_fonts() else 503,
+        page=True,
+    ),
+    Row("GET", P + "/bank-files/{bank_file}/download/", PAYROLL_READERS, page=True),
+    Row("GET", P + "/bank-files/{bank_file}/return/", PAYROLL_OPERATORS, page=True),
+    Row(
+        "POST",
+        P + "/bank-files/{bank_file}/return/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=bank_return,
+        page=True,
+    ),
+    Row("GET", P + "/returns/{bank_return}/", PAYROLL_READERS, page=True),
+    Row(
+        "GET",
+        P + "/reissue/",
+        PAYROLL_READERS,
+        listed=links_to("/registry/households/{pay_household}/"),
+        page=True,
+    ),
+    # A line outside the scope is not in the queue: the page goes back to it with a message.
+    Row(
+        "POST",
+        P + "/reissue/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        out_of_scope=302,
+        body=with_ids(lambda w: {"lines": [w.ids["failed_line"]]}),
+        page=True,
+    ),
+    Row(
+        "GET",
+        P + "/recoveries/",
+        PAYROLL_READERS,
+        listed=links_to(P + "/runs/{returned_run}/"),
+        page=True,
+    ),
+    Row("GET", P + "/recoveries/{overpaid_line}/", PAYROLL_OPERATORS, page=True),
+    Row(
+        "POST",
+        P + "/recoveries/{overpaid_line}/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=recovery_body,
+        page=True,
+    ),
+    Row("GET", P + "/funds/", FUND_READERS, listed=links_to(P + "/funds/{fund}/"), page=True),
+    Row("GET", P + "/funds/new/", FUND_KEEPERS, scoped=False, page=True),
+    Row("GET", P + "/funds/{fund}/", FUND_READERS, page=True),
+    Row("GET", P + "/funds/{fund}/entries/new/", FUND_KEEPERS, page=True),
+    Row(
+        "POST",
+        P + "/funds/{fund}/entries/new/",
+        FUND_KEEPERS,
+        ok=302,
+        body=allocation_body,
+        page=True,
+    ),
+    Row(
+        "GET",
+        P + "/bank-templates/",
+        BANK_TEMPLATE_EDITORS,
+        listed=links_to(P + "/bank-templates/{template}/"),
+        page=True,
+    ),
+    Row("GET", P + "/bank-templates/new/", BANK_TEMPLATE_EDITORS, scoped=False, page=True),
+    Row("GET", P + "/bank-templates/{template}/", BANK_TEMPLATE_EDITORS, page=True),
+    Row("GET", P + "/persons/{pay_person}/", PAYMENT_HISTORY_READERS, page=True),
+    Row("GET", P + "/households/{pay_household}/", PAYMENT_HISTORY_READERS, page=True),
+]
+PAGE_ROWS += PAYMENT_PAGE_ROWS
+PAYMENT_ROWS = PAYMENT_API_ROWS + PAYMENT_PAGE_ROWS
+
 ROWS = API_ROWS + PAGE_ROWS
 PLACEHOLDERS = ("household", "person", "membership", "declaration", "user", "event")
 CASE_PLACEHOLDERS = (
@@ -722,6 +1172,21 @@ CASE_PLACEHOLDERS = (
     "township",
     "paying_case",
     "clerk",
+)
+PAYMENT_PLACEHOLDERS = (
+    "pay_person",
+    "pay_household",
+    "fund",
+    "draft_run",
+    "checked_run",
+    "approved_run",
+    "sent_run",
+    "returned_run",
+    "bank_file",
+    "bank_return",
+    "failed_line",
+    "overpaid_line",
+    "template",
 )
 CASES = [
     pytest.param(
@@ -763,6 +1228,8 @@ def request(row: Row, user: User, world: World) -> HttpResponse:
         response: HttpResponse = call(path)
     elif row.page:
         response = call(path, data)
+    elif row.multipart:
+        response = call(path, data, format="multipart")
     else:
         response = call(path, json.dumps(data), content_type="application/json")
     return response
@@ -791,7 +1258,7 @@ def routed(path: str) -> bool:
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "side"), CASES)
 def test_permission_matrix(row: Row, side: str, personas: Personas) -> None:
-    placeholders = dict.fromkeys(PLACEHOLDERS + CASE_PLACEHOLDERS, 1)
+    placeholders = dict.fromkeys(PLACEHOLDERS + CASE_PLACEHOLDERS + PAYMENT_PLACEHOLDERS, 1)
     if not routed(row.path.format(region=VILLAGE, **placeholders)):
         pytest.skip(f"{row.path} is not routed yet")
     near = build_world(personas.village_assistant, VILLAGE, "account_near")
@@ -799,6 +1266,9 @@ def test_permission_matrix(row: Row, side: str, personas: Personas) -> None:
     if row in PROGRAM_API_ROWS or row in PROGRAM_PAGE_ROWS:
         for world in (near, far):
             world.ids.update(case_world(world))
+    if row in PAYMENT_ROWS:
+        for world in (near, far):
+            world.ids.update(pay_world(world))
     world = near if side == "in" else far
     users = vars(personas)
     for user in users.values():
