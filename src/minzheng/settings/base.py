@@ -188,6 +188,12 @@ SPECTACULAR_SETTINGS = {
         {"name": "households", "description": "家庭、成员与经济状况申报"},
         {"name": "users", "description": "用户账号(系统管理员)"},
         {"name": "audit-events", "description": "审计记录(只读)"},
+        {"name": "payroll-runs", "description": "发放批次:生成、审核、集体审批、锁定、报送银行"},
+        {"name": "payment-lines", "description": "发放明细:失败重发、追回"},
+        {"name": "bank-files", "description": "银行批量文件与回盘"},
+        {"name": "bank-returns", "description": "银行回盘处理结果"},
+        {"name": "bank-templates", "description": "银行文件模板"},
+        {"name": "fund-accounts", "description": "资金专户:拨入、支出、余额、对账单"},
     ],
 }
 
