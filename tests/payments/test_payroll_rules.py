@@ -122,6 +122,17 @@ def test_start_end_suspension_grace_and_future_start(personas, standards):
     assert {x.kind for x in lines_of(run)} == {LineKind.REGULAR}
 
 
+def test_a_person_with_two_cases_of_the_program_is_paid_once_a_month(personas, world):
+    first = world.cases[0]
+    enrolled_case(
+        personas.county_officer, first.household, applicant=first.applicant, amount="999.00"
+    )
+    with on(11, 5):
+        run = generate(NOV)
+    assert PaymentLine.objects.filter(run=run, person=first.applicant).count() == 1
+    assert run.line_count == 9
+
+
 def test_a_tekun_run_pays_tekun_cases_only(personas, standards):
     actor = personas.county_officer
     dibao = enrolled_case(actor, paying_household(actor), amount="500.00")

@@ -286,47 +286,52 @@ LINE_COLUMNS = (
 )
 
 
-def _regular_sql() -> str:
+def _regular_sql(conflict: bool = True) -> str:
+    """One chunk of REGULAR lines: the cases of the program in the region with ids in (lo, hi],
+    started and not ended by the month, at the amount of their newest period in force (a
+    scalar subquery: one probe of the (case, valid_from) index per case)."""
     line, case, period = _table(PaymentLine), _table(Case), _table(BenefitPeriod)
     return (
         f"INSERT INTO {line} ({LINE_COLUMNS}) "  # noqa: S608 - table and column names only
-        f"SELECT %s, c.id, c.applicant_id, c.household_id, NULL, c.program, c.region_code, %s, "
-        f"'{LineKind.REGULAR}', bp.monthly_amount, '', '{LineStatus.PENDING}', '', '', '', "
+        f"SELECT %s, t.id, t.applicant_id, t.household_id, NULL, t.program, t.region_code, %s, "
+        f"'{LineKind.REGULAR}', t.amount, '', '{LineStatus.PENDING}', '', '', '', "
         f"NULL, NULL, 0, '', NULL, %s "
-        f"FROM {case} c JOIN {period} bp ON bp.case_id = c.id AND bp.valid_from = "
-        f"(SELECT MAX(b2.valid_from) FROM {period} b2 "
-        f"WHERE b2.case_id = c.id AND b2.valid_from <= %s) "
+        f"FROM (SELECT c.id, c.applicant_id, c.household_id, c.program, c.region_code, "
+        f"(SELECT bp.monthly_amount FROM {period} bp WHERE bp.case_id = c.id "
+        f"AND bp.valid_from <= %s ORDER BY bp.valid_from DESC LIMIT 1) AS amount "
+        f"FROM {case} c "
         f"WHERE c.program = %s AND c.region_code LIKE %s AND c.id > %s AND c.id <= %s "
-        f"AND c.start_month <= %s AND (c.end_month IS NULL OR c.end_month >= %s) "
-        f"AND bp.monthly_amount > 0 "
-        f"ON CONFLICT DO NOTHING"
+        f"AND c.start_month <= %s AND (c.end_month IS NULL OR c.end_month >= %s)) t "
+        f"WHERE t.amount > 0" + (" ON CONFLICT DO NOTHING" if conflict else "")
     )
 
 
-def _boundaries(run: PayrollRun, chunk: int) -> tuple[list[int], int]:
-    """The last case id of every chunk of `chunk` cases (ordered by id) that may be paid this
-    month, and how many cases there are."""
-    case = _table(Case)
+def _insert_chunk(params: list[Any]) -> None:
+    """A chunk's lines. Usually none of them exists yet, and a plain INSERT skips the
+    speculative insertion of ON CONFLICT (a third of the cost on PostgreSQL); when one does
+    (a resumed or concurrent generation, a person paid through another case) the chunk is
+    written again with ON CONFLICT DO NOTHING."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_regular_sql(conflict=False), params)
+    except IntegrityError:
+        with connection.cursor() as cursor:
+            cursor.execute(_regular_sql(conflict=True), params)
+
+
+def _case_range(run: PayrollRun) -> tuple[int, int, int]:
+    """How many cases of the program in the region may be paid this month, and the lowest and
+    highest of their ids (one scan; the chunks are ranges of ids)."""
     m = _date(run.month)
-    where = (
-        f"FROM {case} WHERE program = %s AND region_code LIKE %s AND start_month IS NOT NULL "
-        f"AND start_month <= %s AND (end_month IS NULL OR end_month >= %s)"
-    )
-    params = [run.program, code_prefix(run.region_code) + "%", m, m]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(id) {where}", params)
-        total, last = cursor.fetchone()
-        if not total:
-            return [], 0
         cursor.execute(
-            f"SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS rn {where}) t "  # noqa: S608
-            f"WHERE rn %% {int(chunk)} = 0 ORDER BY id",
-            params,
+            f"SELECT COUNT(*), MIN(id), MAX(id) FROM {_table(Case)} "  # noqa: S608
+            f"WHERE program = %s AND region_code LIKE %s AND start_month IS NOT NULL "
+            f"AND start_month <= %s AND (end_month IS NULL OR end_month >= %s)",
+            [run.program, code_prefix(run.region_code) + "%", m, m],
         )
-        bounds = [row[0] for row in cursor.fetchall()]
-    if not bounds or bounds[-1] != last:
-        bounds.append(last)
-    return bounds, int(total)
+        total, first, last = cursor.fetchone()
+    return int(total or 0), int(first or 0), int(last or 0)
 
 
 def _resume_after(run: PayrollRun) -> int:
@@ -358,37 +363,32 @@ def _pause() -> None:
 
 
 def _generate_regular(run: PayrollRun, status: str, progress: Progress | None) -> None:
+    """REGULAR lines in chunks of PAYROLL_CHUNK_SIZE case ids, each chunk one transaction, from
+    where an earlier attempt stopped. Progress counts cases in proportion to the ids covered."""
     chunk = max(1, int(getattr(settings, "PAYROLL_CHUNK_SIZE", 20000)))
-    bounds, total = _boundaries(run, chunk)
-    after = _resume_after(run)
-    done_chunks = sum(1 for b in bounds if b <= after)
+    total, first, last = _case_range(run)
+    span = max(1, last - first + 1)
+
+    def done_at(upper: int) -> int:
+        return 0 if upper < first else min(total, total * (upper - first + 1) // span)
+
+    lo = max(_resume_after(run), first - 1)
     with transaction.atomic():
-        _step(
-            run,
-            status,
-            cases_total=total,
-            cases_done=min(total, done_chunks * chunk),
-            stage=STAGE_REGULAR,
-        )
+        _step(run, status, cases_total=total, cases_done=done_at(lo), stage=STAGE_REGULAR)
     if progress:
         progress(run.cases_done, total)
     m = _date(run.month)
-    sql = _regular_sql()
-    lo = after
-    for i, hi in enumerate(bounds):
-        if hi <= after:
-            continue
+    prefix = code_prefix(run.region_code) + "%"
+    while total and lo < last:
+        hi = min(last, lo + chunk)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        params = [run.pk, m, now, m, run.program, code_prefix(run.region_code) + "%"]
-        params += [lo, hi, m, m]
         with transaction.atomic():
-            _step(run, status, cases_done=min(total, (i + 1) * chunk))
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
+            _step(run, status, cases_done=done_at(hi))
+            _insert_chunk([run.pk, m, now, m, run.program, prefix, lo, hi, m, m])
         lo = hi
         if progress:
             progress(run.cases_done, total)
-        if hi != bounds[-1]:
+        if lo < last:
             _pause()
 
 
