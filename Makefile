@@ -74,6 +74,8 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+# Every bench/*.py on SQLite and PostgreSQL (BENCH_DATABASES, BENCH_ONLY=payroll, sizes such as
+# BENCH_PAYROLL_PG=1000000 BENCH_PAYROLL_SQLITE=100000: a payroll run against a bare COPY).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
 
