@@ -24,16 +24,14 @@ from __future__ import annotations
 import datetime
 import time
 import zlib
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -412,142 +410,102 @@ def _since(run: PayrollRun, previous: Sequence[PayrollRun]) -> datetime.datetime
     return min(r.created_at for r in previous)
 
 
-def _candidates(run: PayrollRun, since: datetime.datetime) -> list[int]:
-    """Cases whose amounts may have changed for months already paid: a period written since
-    (a period replaced in place keeps its created_at, but the services that replace one also
-    update the case), or the case changed or approved since."""
-    changed = BenefitPeriod.objects.filter(created_at__gte=since).values("case_id")
-    cases = Case.objects.filter(
-        Q(pk__in=changed) | Q(updated_at__gte=since) | Q(decided_at__gte=since),
-        program=run.program,
-        region_code__startswith=code_prefix(run.region_code),
-        start_month__isnull=False,
-        start_month__lt=run.month,
+def _differences_sql(
+    run: PayrollRun, since: datetime.datetime, covered: Sequence[tuple[datetime.date, str]]
+) -> tuple[str, list[Any]]:
+    """(case, month, due, paid, once) in fen for every month K < M a live run covered of every
+    case that changed since `since` (a period written, the case changed or approved), where
+    the case is owed a month it was not paid (once = 0, due > 0) or was paid a different
+    amount (once > 0, due <> paid). A period replaced in place keeps its created_at, but the
+    services that replace one also change the case."""
+    case, period, line = _table(Case), _table(BenefitPeriod), _table(PaymentLine)
+    months = " UNION ALL ".join("SELECT %s AS month, %s AS prefix" for _ in covered)
+    months_params = [x for m, code in covered for x in (_date(m), code_prefix(code) + "%")]
+    fen_period, fen_line = FEN_SQL.format(col="bp.monthly_amount"), FEN_SQL.format(col="l.amount")
+    when = connection.ops.adapt_datetimefield_value(since)
+    sql = (
+        f"SELECT x.id, x.month, x.due, x.paid, x.once FROM (SELECT c.id, k.month, "  # noqa: S608
+        f"CASE WHEN c.end_month IS NULL OR c.end_month >= k.month THEN COALESCE(("
+        f"SELECT {fen_period} FROM {period} bp WHERE bp.case_id = c.id "
+        f"AND bp.valid_from <= k.month ORDER BY bp.valid_from DESC LIMIT 1), 0) ELSE 0 END AS due, "
+        f"COALESCE((SELECT SUM({fen_line}) FROM {line} l "
+        f"WHERE l.case_id = c.id AND l.month = k.month), 0) AS paid, "
+        f"(SELECT COUNT(*) FROM {line} l WHERE l.case_id = c.id AND l.month = k.month "
+        f"AND l.kind IN ('{LineKind.REGULAR}', '{LineKind.ARREARS}')) AS once "
+        f"FROM {case} c JOIN ({months}) k ON k.month >= c.start_month "
+        f"AND c.region_code LIKE k.prefix "
+        f"WHERE c.program = %s AND c.region_code LIKE %s AND c.start_month IS NOT NULL "
+        f"AND c.start_month < %s AND (c.updated_at >= %s OR c.decided_at >= %s "
+        f"OR c.id IN (SELECT case_id FROM {period} WHERE created_at >= %s))) x "
+        f"WHERE (x.once = 0 AND x.due > 0) OR (x.once > 0 AND x.due <> x.paid) "
+        f"ORDER BY x.id, x.month"
     )
-    return list(cases.order_by("pk").values_list("pk", flat=True))
+    params = [*months_params, run.program, code_prefix(run.region_code) + "%"]
+    params += [_date(run.month), when, when, when]
+    return sql, params
 
 
-@dataclass
-class _CaseFacts:
-    id: int
-    person_id: int
-    household_id: int
-    region_code: str
-    start_month: datetime.date
-    end_month: datetime.date | None
-    periods: list[tuple[datetime.date, Decimal]]
-
-    def entitlement(self, month: datetime.date) -> Decimal:
-        if month < self.start_month or (self.end_month is not None and month > self.end_month):
-            return ZERO
-        amount = ZERO
-        for valid_from, value in self.periods:  # ordered by valid_from
-            if valid_from <= month:
-                amount = value
-        return amount
+def _as_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
-def _facts(ids: Sequence[int]) -> list[_CaseFacts]:
-    periods: dict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
-    for case_id, valid_from, amount in (
-        BenefitPeriod.objects.filter(case_id__in=ids)
-        .order_by("case_id", "valid_from")
-        .values_list("case_id", "valid_from", "monthly_amount")
-    ):
-        periods[case_id].append((valid_from, amount))
-    rows = Case.objects.filter(pk__in=ids).values_list(
-        "pk", "applicant_id", "household_id", "region_code", "start_month", "end_month"
-    )
-    return [
-        _CaseFacts(pk, person, household, region, start, end, periods[pk])
-        for pk, person, household, region, start, end in rows
-        if start is not None
-    ]
-
-
-def _change_lines(
-    run: PayrollRun, facts: list[_CaseFacts], months_of: Callable[[_CaseFacts], list[datetime.date]]
-) -> list[PaymentLine]:
-    ids = [f.id for f in facts]
-    paid: dict[tuple[int, datetime.date], Decimal] = defaultdict(lambda: ZERO)
-    once: set[tuple[int, datetime.date]] = set()  # the case has its one payment of the month
-    for case_id, month, kind, amount in PaymentLine.objects.filter(
-        case_id__in=ids, month__lt=run.month
-    ).values_list("case_id", "month", "kind", "amount"):
-        paid[case_id, month] += amount
-        if kind in (LineKind.REGULAR, LineKind.ARREARS):
-            once.add((case_id, month))
-    # The person paid in that month through another case of the program (a case replaced).
-    elsewhere = set(
-        PaymentLine.objects.filter(
-            person_id__in=[f.person_id for f in facts],
-            program=run.program,
-            kind__in=[LineKind.REGULAR, LineKind.ARREARS],
-            month__lt=run.month,
-        )
-        .exclude(case_id__in=ids)
-        .values_list("person_id", "month")
-    )
+def _change_lines(run: PayrollRun, rows: Sequence[tuple[Any, ...]]) -> list[PaymentLine]:
+    """ARREARS for a month owed and not paid, ADJUSTMENT (signed) for one paid differently."""
+    cases = {
+        pk: (person, household, region)
+        for pk, person, household, region in Case.objects.filter(
+            pk__in={row[0] for row in rows}
+        ).values_list("pk", "applicant_id", "household_id", "region_code")
+    }
     now = timezone.now()
     lines = []
-    for f in facts:
-        for month in months_of(f):
-            due = f.entitlement(month)
-            if (f.id, month) not in once and due > 0:
-                if (f.person_id, month) in elsewhere:
-                    continue
-                lines.append(_line(run, f, month, LineKind.ARREARS, due, now))
-                continue
-            difference = due - paid[f.id, month]
-            if difference and (f.id, month) in once:
-                note = ADJUSTMENT_NOTE.format(month=month, due=due, paid=paid[f.id, month])
-                lines.append(_line(run, f, month, LineKind.ADJUSTMENT, difference, now, note))
+    for case_id, raw_month, due_fen, paid_fen, once in rows:
+        month, due, paid = _as_date(raw_month), _fen(due_fen), _fen(paid_fen)
+        person, household, region = cases[case_id]
+        if once:
+            kind, amount = LineKind.ADJUSTMENT, due - paid
+            note = ADJUSTMENT_NOTE.format(month=month, due=due, paid=paid)
+        else:
+            kind, amount, note = LineKind.ARREARS, due, ARREARS_NOTE.format(month=month)
+        lines.append(
+            PaymentLine(
+                run=run,
+                case_id=case_id,
+                person_id=person,
+                household_id=household,
+                program=run.program,
+                region_code=region,
+                month=month,
+                kind=kind,
+                amount=amount,
+                note=note,
+                created_at=now,
+            )
+        )
     return lines
 
 
-def _line(
-    run: PayrollRun,
-    f: _CaseFacts,
-    month: datetime.date,
-    kind: str,
-    amount: Decimal,
-    now: datetime.datetime,
-    note: str = "",
-) -> PaymentLine:
-    return PaymentLine(
-        run=run,
-        case_id=f.id,
-        person_id=f.person_id,
-        household_id=f.household_id,
-        program=run.program,
-        region_code=f.region_code,
-        month=month,
-        kind=kind,
-        amount=amount,
-        note=note or ARREARS_NOTE.format(month=month),
-        created_at=now,
-    )
-
-
 def _generate_changes(run: PayrollRun, status: str) -> None:
+    """Arrears and adjustments for the months earlier runs paid, of the cases changed since
+    the previous run started (one query finds what differs; only that is read into Python).
+    A person already paid a month through another case gets no arrears for it (the
+    payment_once_per_month conflict is ignored)."""
     previous = _previous_runs(run)
     if not previous:
         return
-    since = _since(run, previous)
-    ids = _candidates(run, since)
     with transaction.atomic():
         _step(run, status, stage=STAGE_CHANGES)
     covered = sorted({(r.month, r.region_code) for r in previous})
-
-    def months_of(f: _CaseFacts) -> list[datetime.date]:
-        return sorted(
-            {m for m, code in covered if m >= f.start_month and _covers(code, f.region_code)}
-        )
-
-    for start in range(0, len(ids), 500):
+    sql, params = _differences_sql(run, _since(run, previous), covered)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for start in range(0, len(rows), 1000):
         with transaction.atomic():
             _step(run, status, stage=STAGE_CHANGES)
-            lines = _change_lines(run, _facts(ids[start : start + 500]), months_of)
+            lines = _change_lines(run, rows[start : start + 1000])
             PaymentLine.objects.bulk_create(lines, ignore_conflicts=True)
 
 
