@@ -250,7 +250,7 @@ def test_a_standard_raised_backwards_pays_the_difference(personas, world):
         (NOV, "regular", D("450.50")),
     ]
     note = lines_of(november, case, LineKind.ADJUSTMENT)[0].note
-    assert note == "2026年09月应发450.50元,已发400.50元"
+    assert note == "2026年9月应发450.50元,已发400.50元"
     assert november.total_amount == world.amounts() + D("150.00")
     assert november.recovery_amount == 0
 

@@ -64,9 +64,9 @@ PROGRAM_UNKNOWN = "未知的救助项目:{code}"
 PROGRAM_NOT_PAID = "救助项目“{program}”不通过发放批次发放"
 REGION_INVALID = "发放区划应为县(区)或乡镇(街道)的区划代码,“{code}”不是"
 REGION_UNKNOWN = "区划代码“{code}”不存在"
-MONTH_TOO_LATE = "不能发起{month:%Y年%m月}的发放批次:最晚只能发起下月({limit:%Y年%m月})的批次"
+MONTH_TOO_LATE = "不能发起{month}的发放批次:最晚只能发起下月({limit})的批次"
 RUN_OVERLAPS = (
-    "{month:%Y年%m月}{program}已有发放批次{number}(区划{region}),与本次发放的区划重叠,不能重复发放"
+    "{month}{program}已有发放批次{number}(区划{region}),与本次发放的区划重叠,不能重复发放"
 )
 RUN_STATUS_REFUSED = "发放批次{number}当前状态为“{status}”,不能{action}"
 CANCEL_REASON_REQUIRED = "请填写作废原因"
@@ -80,9 +80,9 @@ STAGE_GRANTS = "正在生成一次性救助明细"
 STAGE_TOTALS = "正在汇总"
 STAGE_DONE = "已生成"
 
-ARREARS_NOTE = "补发{month:%Y年%m月}保障金"
-ADJUSTMENT_NOTE = "{month:%Y年%m月}应发{due}元,已发{paid}元"
-GRANT_NOTE = "{kind}({day:%Y年%m月%d日}核定)"
+ARREARS_NOTE = "补发{month}保障金"
+ADJUSTMENT_NOTE = "{month}应发{due}元,已发{paid}元"
+GRANT_NOTE = "{kind}({day}核定)"
 DEATH_REASON = "死亡"
 
 ONE_OFF_KINDS = ("one_off",)
@@ -131,8 +131,19 @@ def _month(month: datetime.date) -> datetime.date:
     month = month.replace(day=1)
     limit = first_of_next_month(timezone.localdate())
     if month > limit:
-        raise PaymentError({"month": [MONTH_TOO_LATE.format(month=month, limit=limit)]})
+        raise PaymentError(
+            {"month": [MONTH_TOO_LATE.format(month=month_label(month), limit=month_label(limit))]}
+        )
     return month
+
+
+def month_label(month: datetime.date) -> str:
+    """2026年9月."""
+    return f"{month.year}年{month.month}月"
+
+
+def _day_label(day: datetime.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -196,7 +207,7 @@ def _existing_or_overlap(program: str, region_code: str, month: datetime.date) -
             return other
         if _overlaps(other.region_code, region_code):
             message = RUN_OVERLAPS.format(
-                month=month,
+                month=month_label(month),
                 program=program_label(program),
                 number=other.number,
                 region=other.region_code,
@@ -466,9 +477,13 @@ def _change_lines(run: PayrollRun, rows: Sequence[tuple[Any, ...]]) -> list[Paym
         person, household, region = cases[case_id]
         if once:
             kind, amount = LineKind.ADJUSTMENT, due - paid
-            note = ADJUSTMENT_NOTE.format(month=month, due=due, paid=paid)
+            note = ADJUSTMENT_NOTE.format(month=month_label(month), due=due, paid=paid)
         else:
-            kind, amount, note = LineKind.ARREARS, due, ARREARS_NOTE.format(month=month)
+            kind, amount, note = (
+                LineKind.ARREARS,
+                due,
+                ARREARS_NOTE.format(month=month_label(month)),
+            )
         lines.append(
             PaymentLine(
                 run=run,
@@ -538,7 +553,7 @@ def _generate_grants(run: PayrollRun, status: str) -> None:
                 month=g.granted_on.replace(day=1),
                 kind=LineKind.GRANT,
                 amount=g.amount,
-                note=GRANT_NOTE.format(kind=g.get_kind_display(), day=g.granted_on),
+                note=GRANT_NOTE.format(kind=g.get_kind_display(), day=_day_label(g.granted_on)),
                 created_at=now,
             )
             for g in grants

@@ -30,7 +30,12 @@ from minzheng.core.models import Region, User
 from minzheng.core.regions import RegionCodeError, normalize_code
 from minzheng.payments.models import LineKind, PaymentLine, PayrollRun, RunStatus
 from minzheng.payments.services.errors import PaymentError
-from minzheng.payments.services.payroll import program_label, run_generate, run_start
+from minzheng.payments.services.payroll import (
+    month_label,
+    program_label,
+    run_generate,
+    run_start,
+)
 from minzheng.programs.policies import POLICIES
 
 MONTH_INVALID = "月份格式应为YYYY-MM,例如2026-11"
@@ -39,7 +44,7 @@ RUN_UNKNOWN = "发放批次“{number}”不存在"
 NO_RUNS = "没有发放批次"
 NOT_REGENERATED = "该批次状态为“{status}”,明细已不再生成,以下为现有结果"
 SUMMARY = (
-    "发放批次 {number}:{program} {month:%Y年%m月} {region},状态:{status}\n"
+    "发放批次 {number}:{program} {month} {region},状态:{status}\n"
     "明细 {lines} 笔,发放对象 {persons} 人,明细合计 {total} 元,"
     "应付银行 {payable} 元,待追回 {recovery} 元"
 )
@@ -70,7 +75,7 @@ def summary(run: PayrollRun) -> str:
     return SUMMARY.format(
         number=run.number,
         program=program_label(run.program),
-        month=run.month,
+        month=month_label(run.month),
         region=region_name(run.region_code),
         status=run.get_status_display(),
         lines=run.line_count,
