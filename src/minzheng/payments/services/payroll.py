@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import time
 import zlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -781,14 +782,15 @@ CHANGE_LABELS = {
 }
 
 
-def _changes_sql(run: PayrollRun) -> tuple[str, list[Any]]:
-    """Per case: this month's regular amount (fen), last month's, and whether each exists."""
+def _changes_sql(run: PayrollRun, previous_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """Per case: this month's regular amount (fen), last month's (the regular lines of last
+    month's runs in this run's region), and the change. Read by run, through the index that
+    starts with run_id."""
     fen = FEN_SQL.format(col="amount")
-    previous = add_months(run.month, -1)
+    runs = ", ".join(["%s"] * (1 + len(previous_ids)))
     inner = (
         f"SELECT case_id, run_id, {fen} AS fen FROM {_table(PaymentLine)} "  # noqa: S608
-        f"WHERE kind = %s AND (run_id = %s OR (program = %s AND month = %s "
-        f"AND region_code LIKE %s))"
+        f"WHERE run_id IN ({runs}) AND kind = %s AND region_code LIKE %s"
     )
     per_case = (
         f"SELECT case_id, "  # noqa: S608
@@ -805,9 +807,8 @@ def _changes_sql(run: PayrollRun) -> tuple[str, list[Any]]:
         f"WHEN now_fen < before_fen THEN 'decreased' ELSE 'same' END AS chg "
         f"FROM ({per_case}) p"
     )
-    params: list[Any] = [run.pk] * 4
-    params += [LineKind.REGULAR.value, run.pk, run.program, _date(previous)]
-    params += [code_prefix(run.region_code) + "%"]
+    params: list[Any] = [run.pk] * 4 + [run.pk, *previous_ids]
+    params += [LineKind.REGULAR.value, code_prefix(run.region_code) + "%"]
     return classified, params
 
 
@@ -838,9 +839,9 @@ def _case_reasons(case_ids: Iterable[int], month: datetime.date, stopped: bool) 
     return reasons
 
 
-def _change_figures(run: PayrollRun) -> dict[str, Any]:
-    classified, params = _changes_sql(run)
-    out: dict[str, Any] = {}
+def _change_figures(run: PayrollRun, previous_ids: Sequence[int]) -> dict[str, Any]:
+    """Counts and amounts by change (one query), and the first 200 cases of each (another)."""
+    classified, params = _changes_sql(run, previous_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT chg, COUNT(*), SUM(now_fen), SUM(before_fen) FROM ({classified}) c "  # noqa: S608
@@ -848,23 +849,28 @@ def _change_figures(run: PayrollRun) -> dict[str, Any]:
             params,
         )
         figures = {row[0]: row[1:] for row in cursor.fetchall()}
-        for change, label in CHANGE_LABELS.items():
-            count, now_fen, before_fen = figures.get(change, (0, 0, 0))
-            amount = _fen(now_fen) - _fen(before_fen)
-            if change in ("decreased", "stopped"):
-                amount = -amount
-            cursor.execute(
-                f"SELECT case_id, now_fen, before_fen FROM ({classified}) c "  # noqa: S608
-                f"WHERE chg = %s ORDER BY case_id LIMIT {SAMPLE_LIMIT}",
-                [*params, change],
-            )
-            rows = cursor.fetchall()
-            out[change] = {
-                "label": label,
-                "count": int(count),
-                "amount": str(amount),
-                "samples": _samples(run, rows, change),
-            }
+        cursor.execute(
+            f"SELECT case_id, now_fen, before_fen, chg FROM (SELECT c.*, "  # noqa: S608
+            f"ROW_NUMBER() OVER (PARTITION BY chg ORDER BY case_id) AS n "
+            f"FROM ({classified}) c WHERE chg <> 'same') s "
+            f"WHERE n <= {SAMPLE_LIMIT} ORDER BY chg, case_id",
+            params,
+        )
+        sampled: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for case_id, now_fen, before_fen, change in cursor.fetchall():
+            sampled[change].append((case_id, now_fen, before_fen))
+    out: dict[str, Any] = {}
+    for change, label in CHANGE_LABELS.items():
+        count, now_fen, before_fen = figures.get(change, (0, 0, 0))
+        amount = _fen(now_fen) - _fen(before_fen)
+        if change in ("decreased", "stopped"):
+            amount = -amount
+        out[change] = {
+            "label": label,
+            "count": int(count),
+            "amount": str(amount),
+            "samples": _samples(run, sampled[change], change),
+        }
     same = figures.get("same", (0, 0, 0))
     out["unchanged"] = {"label": "无变化", "count": int(same[0]), "amount": str(_fen(same[1]))}
     return out
@@ -954,11 +960,12 @@ def check_report_build(run: PayrollRun) -> dict[str, object]:
     Last month is every regular line of the program for the month before in the run's region
     (whichever live run paid it: the county's or the township's); none: every case is new.
     Keys: run, program, month, previous_month, previous_runs, totals, by_kind, by_township,
-    changes {new, increased, decreased, stopped: {label, count, amount, samples}, unchanged}."""
-    run_totals(run)
+    changes {new, increased, decreased, stopped: {label, count, amount, samples}, unchanged}.
+    Only reads (a page may show it for a draft): the totals are the run's, as generation left
+    them."""
     previous = add_months(run.month, -1)
     previous_runs = [
-        r.number
+        r
         for r in PayrollRun.objects.filter(
             program=run.program, month=previous, status__in=LIVE_RUN_STATUSES
         ).order_by("number")
@@ -971,7 +978,7 @@ def check_report_build(run: PayrollRun) -> dict[str, object]:
         "region_code": run.region_code,
         "month": f"{run.month:%Y-%m}",
         "previous_month": f"{previous:%Y-%m}",
-        "previous_runs": previous_runs,
+        "previous_runs": [r.number for r in previous_runs],
         "totals": {
             "line_count": run.line_count,
             "beneficiary_count": run.beneficiary_count,
@@ -981,5 +988,5 @@ def check_report_build(run: PayrollRun) -> dict[str, object]:
         },
         "by_kind": _by_kind(run),
         "by_township": _by_township(run),
-        "changes": _change_figures(run),
+        "changes": _change_figures(run, [r.pk for r in previous_runs]),
     }
