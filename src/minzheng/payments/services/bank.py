@@ -17,10 +17,12 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
+import json
 import re
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -523,22 +525,42 @@ def _table(model: type[Any]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _payees_sql() -> str:
-    """The payees of one bank in a run with a positive net, numbered in file order."""
-    return f"""
-        SELECT person_id AS pid, account_number AS acc,
-               MAX(account_name) AS account_name,
-               SUM(CAST(ROUND(amount * 100) AS BIGINT)) AS net_fen,
-               MIN(region_code) AS region_code,
-               SUM(CASE WHEN kind IN ('{LineKind.ARREARS}', '{LineKind.ADJUSTMENT}')
-                        THEN 1 ELSE 0 END) AS extra,
-               ROW_NUMBER() OVER (ORDER BY MIN(region_code), person_id, account_number) AS rn
-        FROM {_table(PaymentLine)}
-        WHERE run_id = %s AND status = '{LineStatus.PENDING}' AND bank_name = %s
-          AND account_number <> ''
-        GROUP BY person_id, account_number
-        HAVING SUM(CAST(ROUND(amount * 100) AS BIGINT)) > 0
-    """  # noqa: S608 - table names and enum values only
+PAYEES = "tmp_bank_payees"
+RETURNED_ROWS = "tmp_bank_returned_rows"
+
+
+def _payees_collect(run: PayrollRun, bank_name: str) -> None:
+    """The payees of one bank in a run with a positive net, numbered in file order, into a
+    temporary table keyed like the lines (person, account). Both databases then join the lines
+    to it by its primary key, never a scan per row."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {PAYEES}")
+        cursor.execute(
+            f"""CREATE TEMPORARY TABLE {PAYEES} (
+                pid BIGINT NOT NULL, acc VARCHAR(40) NOT NULL, rn INTEGER NOT NULL,
+                account_name VARCHAR(50) NOT NULL, net_fen BIGINT NOT NULL,
+                region_code VARCHAR(12) NOT NULL, extra INTEGER NOT NULL,
+                PRIMARY KEY (pid, acc))"""
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {PAYEES} (pid, acc, rn, account_name, net_fen, region_code, extra)
+            SELECT person_id, account_number,
+                   ROW_NUMBER() OVER (ORDER BY MIN(region_code), person_id, account_number),
+                   MAX(account_name), SUM(CAST(ROUND(amount * 100) AS BIGINT)),
+                   MIN(region_code),
+                   SUM(CASE WHEN kind IN ('{LineKind.ARREARS}', '{LineKind.ADJUSTMENT}')
+                            THEN 1 ELSE 0 END)
+            FROM {_table(PaymentLine)}
+            WHERE run_id = %s AND status = '{LineStatus.PENDING}' AND bank_name = %s
+              AND account_number <> ''
+            GROUP BY person_id, account_number
+            HAVING SUM(CAST(ROUND(amount * 100) AS BIGINT)) > 0
+            """,  # noqa: S608 - table names and enum values only
+            [run.pk, bank_name],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {PAYEES}")
 
 
 @dataclass
@@ -587,19 +609,17 @@ class _Tally:
     total: Decimal = field(default_factory=lambda: Decimal("0.00"))
 
 
-def _stream_payees(
-    ctx: _Context, bank_name: str, tally: _Tally
-) -> Generator[dict[str, object], None, None]:
+def _stream_payees(ctx: _Context, tally: _Tally) -> Generator[dict[str, object], None, None]:
     from minzheng.registry.models import Person
 
     sql = f"""
         SELECT g.rn, g.account_name, g.acc, p.id_number, p.name, g.net_fen, g.region_code,
                g.extra
-        FROM ({_payees_sql()}) g JOIN {_table(Person)} p ON p.id = g.pid
+        FROM {PAYEES} g JOIN {_table(Person)} p ON p.id = g.pid
         ORDER BY g.rn
     """  # noqa: S608
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [ctx.run.pk, bank_name])
+        cursor.execute(sql)
         while batch := cursor.fetchmany(CHUNK):
             for rn, account_name, account, id_number, name, fen, region, extra in batch:
                 amount = _from_fen(fen)
@@ -619,19 +639,18 @@ def _stream_payees(
 
 
 def _assign_rows(run: PayrollRun, bank_name: str, bank_file: BankFile) -> None:
-    """Lines of the payees with a row: SENT, their file and row number (one UPDATE)."""
+    """Lines of the collected payees: SENT, their file and row number (one UPDATE)."""
     table = _table(PaymentLine)
+    payee = f"g.pid = {table}.person_id AND g.acc = {table}.account_number"
     sql = f"""
         UPDATE {table}
-        SET bank_file_id = %s, bank_row = g.rn, status = '{LineStatus.SENT}',
-            attempts = attempts + 1
-        FROM ({_payees_sql()}) g
-        WHERE {table}.run_id = %s AND {table}.status = '{LineStatus.PENDING}'
-          AND {table}.bank_name = %s
-          AND {table}.person_id = g.pid AND {table}.account_number = g.acc
+        SET bank_file_id = %s, status = '{LineStatus.SENT}', attempts = attempts + 1,
+            bank_row = (SELECT g.rn FROM {PAYEES} g WHERE {payee})
+        WHERE run_id = %s AND status = '{LineStatus.PENDING}' AND bank_name = %s
+          AND EXISTS (SELECT 1 FROM {PAYEES} g WHERE {payee})
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [bank_file.pk, run.pk, bank_name, run.pk, bank_name])
+        cursor.execute(sql, [bank_file.pk, run.pk, bank_name])
 
 
 def _settle_without_row(run: PayrollRun, bank_name: str | None = None) -> None:
@@ -677,7 +696,8 @@ def _send_bank(
     stored, template = _file_template(run.region_code, bank_name)
     ctx = _Context(run, template, program_label(run.program), villages)
     tally = _Tally()
-    rows = _stream_payees(ctx, bank_name, tally)
+    _payees_collect(run, bank_name)
+    rows = _stream_payees(ctx, tally)
     try:
         content, ext = bank_file_render(template=template, rows=rows)
     finally:
@@ -697,6 +717,8 @@ def _send_bank(
             created_by=actor,
         )
         _assign_rows(run, bank_name, bank_file)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {PAYEES}")
     _settle_without_row(run, bank_name)
     return bank_file
 
@@ -777,6 +799,8 @@ def run_send(*, actor: User, run: PayrollRun, version: int | None = None) -> lis
 
 
 ReturnRow = tuple[int, dict[str, str]]  # (row number as Excel shows it, field -> text)
+Record = tuple[int, list[str]]  # (row number, cells)
+Source = Callable[[], Iterator[Record]]  # a fresh pass over a table's records
 
 
 def _plain_header(text: str) -> str:
@@ -801,32 +825,41 @@ def _excel_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _excel_records(content: bytes) -> list[list[tuple[int, list[str]]]]:
-    """Every sheet as (row number, cells) records."""
+def _excel_sources(content: bytes) -> list[Source]:
+    """Every sheet of the workbook (the header search picks the one)."""
     try:
         if content.startswith(ZIP_MAGIC):
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
                 if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED_BYTES:
                     raise PaymentError(RETURN_UNREADABLE)
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheets = []
+        sheets: list[list[Record]] = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
             first = (sheet.start or (0, 0))[0] + 1
+            values = sheet.to_python(skip_empty_area=False)
             sheets.append(
-                [
-                    (first + i, [_excel_text(v) for v in values])
-                    for i, values in enumerate(sheet.to_python(skip_empty_area=False))
-                ]
+                [(first + i, [_excel_text(v) for v in row]) for i, row in enumerate(values)]
             )
     except PaymentError:
         raise
     except Exception:  # calamine raises its own errors, zipfile others: unreadable either way
         raise PaymentError(RETURN_UNREADABLE) from None
-    return sheets
+    return [lambda records=records: iter(records) for records in sheets]  # type: ignore[misc]
 
 
-def _csv_records(content: bytes, template: BankTemplate) -> list[list[tuple[int, list[str]]]]:
+def _csv_source(text: str, delimiter: str) -> Source:
+    def records() -> Iterator[Record]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            yield from enumerate(reader, 1)
+        except csv.Error:
+            raise PaymentError(RETURN_UNREADABLE) from None
+
+    return records
+
+
+def _csv_sources(content: bytes, template: BankTemplate) -> list[Source]:
     """The text read with each plausible delimiter (the header search picks the one)."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -838,57 +871,60 @@ def _csv_records(content: bytes, template: BankTemplate) -> list[list[tuple[int,
         raise PaymentError(RETURN_ENCODING)
     if "\x00" in text:
         raise PaymentError(RETURN_UNREADABLE)
-    delimiters = [template.delimiter] + [d for d in DELIMITERS if d != template.delimiter]
-    tables = []
-    for delimiter in delimiters:
-        try:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ",")
-            tables.append([(n, [v.strip() for v in rec]) for n, rec in enumerate(reader, 1)])
-        except csv.Error:
-            continue
-    if not tables:
-        raise PaymentError(RETURN_UNREADABLE)
-    return tables
+    first = template.delimiter if template.delimiter in DELIMITERS else ","
+    delimiters = [first] + [d for d in DELIMITERS if d != first]
+    return [_csv_source(text, d) for d in delimiters]
 
 
 def _locate(
-    tables: list[list[tuple[int, list[str]]]], headers: dict[str, str]
-) -> tuple[list[tuple[int, list[str]]], dict[str, int]] | None:
-    """The first table with a header row holding the required headers, and the columns."""
+    sources: list[Source], headers: dict[str, str]
+) -> tuple[Source, int, dict[str, int]] | None:
+    """The first table with a header row holding the required headers: (the table, the header's
+    row number, field -> column)."""
     wanted = {f: _plain_header(h) for f, h in headers.items() if h}
     required = [wanted[f] for f in REQUIRED_RETURN_FIELDS]
-    for records in tables:
-        for i, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
+    for source in sources:
+        try:
+            head = list(itertools.islice(source(), HEADER_SEARCH_ROWS))
+        except PaymentError:
+            continue
+        for number, cells in head:
             plain = [_plain_header(c) for c in cells]
             if all(h in plain for h in required):
                 columns = {f: plain.index(h) for f, h in wanted.items() if h in plain}
-                return records[i + 1 :], columns
+                return source, number, columns
     return None
 
 
-def _read_return(content: bytes, template: BankTemplate) -> list[ReturnRow]:
+def _read_return(content: bytes, template: BankTemplate) -> Callable[[], Iterator[ReturnRow]]:
+    """A fresh pass over the data rows of a return file (blank rows left out), or the file
+    refused whole."""
     if not content.strip():
         raise PaymentError(RETURN_EMPTY)
-    is_excel = content.startswith(ZIP_MAGIC) or content.startswith(OLE_MAGIC)
-    tables = _excel_records(content) if is_excel else _csv_records(content, template)
+    is_excel = content.startswith((ZIP_MAGIC, OLE_MAGIC))
+    sources = _excel_sources(content) if is_excel else _csv_sources(content, template)
     headers = template.return_columns or DEFAULT_RETURN_COLUMNS
-    found = _locate(tables, headers)
+    found = _locate(sources, headers)
     if found is None:
         names = "、".join(str(headers.get(f, FIELD_LABELS[f])) for f in REQUIRED_RETURN_FIELDS)
         raise PaymentError(RETURN_NO_HEADER.format(headers=names))
-    records, columns = found
-    rows: list[ReturnRow] = []
-    for number, cells in records:
-        if not any(cells):
-            continue
-        values = {f: (cells[i] if i < len(cells) else "") for f, i in columns.items()}
-        rows.append((number, values))
-    if not rows:
+    source, header_row, columns = found
+
+    def rows() -> Iterator[ReturnRow]:
+        for number, cells in source():
+            if number <= header_row or not any(c.strip() for c in cells):
+                continue
+            yield (
+                number,
+                {f: (cells[i].strip() if i < len(cells) else "") for f, i in columns.items()},
+            )
+
+    if next(rows(), None) is None:
         raise PaymentError(RETURN_NO_DATA)
     return rows
 
 
-@dataclass
+@dataclass(slots=True)
 class _FileRow:
     bank_row: int
     account_number: str
@@ -922,6 +958,8 @@ def _file_rows(bank_file: BankFile) -> dict[str, list[_FileRow]]:
 
 
 def _clean_account(text: str) -> str:
+    if text.isdigit():
+        return text
     text = text.strip()
     if text.startswith('="') and text.endswith('"'):
         text = text[2:-1]
@@ -950,6 +988,7 @@ def _result(text: str, template: BankTemplate) -> bool | None:
 
 @dataclass
 class _Outcome:
+    rows: int = 0
     paid: list[_FileRow] = field(default_factory=list)
     failed: list[tuple[_FileRow, str]] = field(default_factory=list)
     problems: list[dict[str, object]] = field(default_factory=list)
@@ -970,10 +1009,13 @@ def _pick(candidates: list[_FileRow], id_number: str, amount: Decimal) -> _FileR
 
 
 def _match(
-    rows: list[ReturnRow], file_rows: dict[str, list[_FileRow]], template: BankTemplate
+    rows: Callable[[], Iterator[ReturnRow]],
+    file_rows: dict[str, list[_FileRow]],
+    template: BankTemplate,
 ) -> _Outcome:
     outcome = _Outcome()
-    seen = Counter(_clean_account(values.get("account_number", "")) for _, values in rows)
+    seen = Counter(_clean_account(values.get("account_number", "")) for _, values in rows())
+    outcome.rows = seen.total()
     used: set[int] = set()
 
     def problem(number: int, values: dict[str, str], reason: str) -> None:
@@ -987,7 +1029,7 @@ def _match(
             }
         )
 
-    for number, values in rows:
+    for number, values in rows():
         account = _clean_account(values.get("account_number", ""))
         if not account:
             if not any(w in v for v in values.values() for w in _TOTAL_WORDS):
@@ -1031,21 +1073,55 @@ def _match(
     return outcome
 
 
-def _chunks(values: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def _json_rows_sql() -> str:
+    """A table (r, status, reason) of the JSON array [[bank_row, status, reason], ...] given as
+    the parameter."""
+    if connection.vendor == "postgresql":
+        return "SELECT (e->>0)::int, e->>1, e->>2 FROM jsonb_array_elements(%s::jsonb) e"
+    return (
+        "SELECT CAST(json_extract(value, '$[0]') AS INTEGER), json_extract(value, '$[1]'), "
+        "json_extract(value, '$[2]') FROM json_each(%s)"
+    )
 
 
 def _apply(bank_file: BankFile, outcome: _Outcome, today: datetime.date) -> None:
-    lines = PaymentLine.objects.filter(bank_file=bank_file, status=LineStatus.SENT)
-    for chunk in _chunks([r.bank_row for r in outcome.paid]):
-        lines.filter(bank_row__in=chunk).update(status=LineStatus.PAID, paid_on=today)
-    by_reason: dict[str, list[int]] = defaultdict(list)
-    for row, reason in outcome.failed:
-        by_reason[reason].append(row.bank_row)
-    for reason, bank_rows in by_reason.items():
-        for chunk in _chunks(bank_rows):
-            lines.filter(bank_row__in=chunk).update(status=LineStatus.FAILED, failure_reason=reason)
+    """The matched rows' lines PAID or FAILED: the rows go to a temporary table (as one JSON
+    parameter), then one UPDATE per outcome driven by the file's lines."""
+    pairs = [[r.bank_row, LineStatus.PAID.value, ""] for r in outcome.paid]
+    pairs += [[r.bank_row, LineStatus.FAILED.value, reason] for r, reason in outcome.failed]
+    if not pairs:
+        return
+    table = _table(PaymentLine)
+    chosen = f"""{table}.bank_file_id = %s AND {table}.status = '{LineStatus.SENT}'
+        AND {table}.bank_row IN (SELECT t.r FROM {RETURNED_ROWS} t WHERE t.status = %s)"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {RETURNED_ROWS}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {RETURNED_ROWS} (r INTEGER PRIMARY KEY, "
+            "status VARCHAR(12) NOT NULL, reason VARCHAR(200) NOT NULL)"
+        )
+        cursor.execute(
+            f"INSERT INTO {RETURNED_ROWS} (r, status, reason) {_json_rows_sql()}",
+            [json.dumps(pairs, ensure_ascii=False)],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {RETURNED_ROWS}")
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, paid_on = %s WHERE {chosen}",  # noqa: S608
+            [
+                LineStatus.PAID.value,
+                connection.ops.adapt_datefield_value(today),
+                bank_file.pk,
+                LineStatus.PAID.value,
+            ],
+        )
+        cursor.execute(
+            f"""UPDATE {table} SET status = %s, failure_reason =
+                (SELECT t.reason FROM {RETURNED_ROWS} t WHERE t.r = {table}.bank_row)
+                WHERE {chosen}""",  # noqa: S608
+            [LineStatus.FAILED.value, bank_file.pk, LineStatus.FAILED.value],
+        )
+        cursor.execute(f"DROP TABLE {RETURNED_ROWS}")
 
 
 @transaction.atomic
@@ -1076,8 +1152,7 @@ def bank_return_import(
         raise PaymentError(RETURN_RUN_NOT_SENT)
     locked.run = run
     template = _return_template(locked)
-    rows = _read_return(content, template)
-    outcome = _match(rows, _file_rows(locked), template)
+    outcome = _match(_read_return(content, template), _file_rows(locked), template)
     today = _today()
     _apply(locked, outcome, today)
     paid_amount = sum((r.amount for r in outcome.paid), Decimal("0.00"))
@@ -1096,7 +1171,7 @@ def bank_return_import(
     returned = BankReturn.objects.create(
         bank_file=locked,
         file_name=(file_name or "")[:200],
-        rows=len(rows),
+        rows=outcome.rows,
         paid_count=len(outcome.paid),
         failed_count=len(outcome.failed),
         paid_amount=paid_amount,
