@@ -150,6 +150,32 @@ def test_generation_interrupted_resumes_after_the_last_chunk(
     assert_one_line_per_case(world, run)
 
 
+@pytest.mark.django_db
+def test_a_run_cancelled_while_it_generates_stops_and_keeps_no_line(
+    personas, standards, settings, monkeypatch
+):
+    paying_world(personas.county_officer, per_village=4)
+    settings.PAYROLL_CHUNK_SIZE = 5
+    officer = personas.county_officer
+    run = payroll.run_start(
+        actor=officer,
+        program="dibao_rural",
+        region_code=COUNTY,
+        month=timezone.localdate(),
+        background=False,
+    )
+
+    def cancel_meanwhile() -> None:
+        stale = PayrollRun.objects.get(pk=run.pk)
+        payroll.run_cancel(actor=officer, run=stale, reason="发起错了")
+
+    monkeypatch.setattr(payroll, "_pause", cancel_meanwhile)
+    stopped = payroll.run_generate(run_id=run.pk)
+
+    assert stopped.status == RunStatus.CANCELLED
+    assert not PaymentLine.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_users_starting_the_same_run_get_one_run_and_one_set_of_lines(personas, standards):
     world = paying_world(personas.county_officer)

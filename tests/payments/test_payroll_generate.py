@@ -244,6 +244,18 @@ def test_cancel_needs_a_reason_and_a_run_not_locked(personas, world):
     assert PaymentLine.objects.filter(run=run).count() == 9
 
 
+def test_an_approved_run_may_still_be_cancelled(personas, world):
+    officer = personas.county_officer
+    run = generate(officer)
+    PayrollRun.objects.filter(pk=run.pk).update(status=RunStatus.APPROVED)
+    run.refresh_from_db()
+    cancelled = payroll.run_cancel(actor=officer, run=run, reason="审批后发现名单有误")
+    assert cancelled.status == RunStatus.CANCELLED
+    assert not PaymentLine.objects.exists()
+    with pytest.raises(PaymentConflict):  # the page still showed the approved run
+        payroll.run_cancel(actor=officer, run=run, reason="再次作废")
+
+
 def test_a_cancelled_run_stops_its_generation(personas, world):
     officer = personas.county_officer
     run = payroll.run_start(
