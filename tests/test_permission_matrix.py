@@ -794,6 +794,7 @@ def pay_world(world: World) -> dict[str, Any]:
         return made
 
     draft, checked, approved = run(2, "draft"), run(3, "checked"), run(4, "approved")
+    generating = run(7, "generating")
     waiting = sent(6)
     returned = sent(5)
     line = returned.lines.get()
@@ -827,6 +828,7 @@ def pay_world(world: World) -> dict[str, Any]:
         "pay_household": household.pk,
         "fund": fund.pk,
         "draft_run": draft.pk,
+        "generating_run": generating.pk,
         "checked_run": checked.pk,
         "approved_run": approved.pk,
         "sent_run": waiting.pk,
@@ -1050,6 +1052,14 @@ PAYMENT_PAGE_ROWS = [
     ),
     Row(
         "POST",
+        P + "/runs/{generating_run}/resume/",
+        PAYROLL_OPERATORS,
+        ok=302,
+        body=run_version("generating_run"),
+        page=True,
+    ),
+    Row(
+        "POST",
         PRUN + "/cancel/",
         PAYROLL_OPERATORS,
         ok=302,
@@ -1178,6 +1188,7 @@ PAYMENT_PLACEHOLDERS = (
     "pay_household",
     "fund",
     "draft_run",
+    "generating_run",
     "checked_run",
     "approved_run",
     "sent_run",

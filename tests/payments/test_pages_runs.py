@@ -398,6 +398,27 @@ def test_the_officer_regenerates_a_draft(
     assert run.status == RunStatus.DRAFT and run.line_count == len(world.cases)
 
 
+def test_a_run_whose_worker_died_is_resumed_from_its_page(
+    client, personas, world, django_capture_on_commit_callbacks
+):
+    client.force_login(personas.county_officer)
+    run = PayrollRun.objects.create(
+        number="FF202611-stuck",
+        program="dibao_rural",
+        region_code=COUNTY,
+        month=datetime.date(2026, 11, 1),
+        status=RunStatus.GENERATING,
+        created_by=personas.county_officer,
+    )
+    html = client.get(url("run_detail", run)).content.decode()
+    assert "继续生成" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("run_resume", run), {"version": run.version})
+    assert response.status_code == 302
+    run = fresh(run)
+    assert run.status == RunStatus.DRAFT and run.line_count == len(world.cases)
+
+
 # --- the lines --------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("runs/<int:pk>/lock/", runs.run_lock, name="run_lock"),
     path("runs/<int:pk>/send/", runs.run_send, name="run_send"),
     path("runs/<int:pk>/regenerate/", runs.run_regenerate, name="run_regenerate"),
+    path("runs/<int:pk>/resume/", runs.run_resume, name="run_resume"),
     path("runs/<int:pk>/cancel/", runs.run_cancel, name="run_cancel"),
     path(
         "runs/<int:pk>/villages/<str:code>/pdf/",

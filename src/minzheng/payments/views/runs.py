@@ -69,6 +69,7 @@ RUN_APPROVED = "已登记集体审批"
 RUN_LOCKED = "发放批次已锁定,支出已记入专户"
 RUN_SENT = "已生成银行文件并报送({count}个文件)"
 RUN_REGENERATING = "正在重新生成发放明细"
+RUN_RESUMING = "已重新排队,发放明细将从中断处继续生成"
 RUN_CANCELLED = "发放批次已作废"
 EXPORT = "xlsx"
 RUN_HEADERS = [
@@ -228,6 +229,8 @@ def _action_forms(user: User, run: PayrollRun) -> dict[str, forms.Form]:
         out["check"] = VersionForm(initial=initial)
     if operator and run.status in (RunStatus.DRAFT, RunStatus.CHECKED):
         out["regenerate"] = VersionForm(initial=initial)
+    if operator and run.status == RunStatus.GENERATING:
+        out["resume"] = VersionForm(initial=initial)
     if may(user, PAYROLL_APPROVERS) and run.status == RunStatus.CHECKED:
         out["approve"] = _approval_form(user, run, initial=initial)
     if operator and run.status == RunStatus.APPROVED:
@@ -373,6 +376,11 @@ def _regenerate(user: User, run: PayrollRun, c: dict[str, Any]) -> str:
     return RUN_REGENERATING
 
 
+def _resume(user: User, run: PayrollRun, c: dict[str, Any]) -> str:
+    payroll.run_resume(actor=user, run=run)
+    return RUN_RESUMING
+
+
 def _cancel(user: User, run: PayrollRun, c: dict[str, Any]) -> str:
     payroll.run_cancel(actor=user, run=run, reason=c["reason"])
     return RUN_CANCELLED
@@ -406,6 +414,13 @@ def run_send(request: HttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 def run_regenerate(request: HttpRequest, pk: int) -> HttpResponseBase:
     return _act(request, pk, "regenerate", _version_form, _regenerate)
+
+
+@payroll_operator
+@require_POST
+def run_resume(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Queue the generation again when its background worker died (it resumes, never doubles)."""
+    return _act(request, pk, "resume", _version_form, _resume)
 
 
 @payroll_operator
