@@ -129,6 +129,17 @@ def test_the_header_is_found_below_a_title_and_rows_are_numbered_as_in_excel(sen
     assert returned.paid_count == 4
 
 
+def test_an_excel_header_below_empty_and_title_rows_numbers_rows_as_excel_does(sent, personas):
+    _, rns, _ = sent
+    rows = return_rows(rns)
+    rows[1][0] = "6228489999999999"
+    content = return_xlsx(rows, title="代发回盘")
+    returned = import_return(personas.county_officer, rns, content, name="回盘.xlsx")
+    # row 1 empty, title row 2, empty row 3, header row 4: the second data row is row 6
+    assert [(p["row"], p["reason"]) for p in returned.problems] == [(6, bank.ROW_UNKNOWN_ACCOUNT)]
+    assert returned.paid_count == 4
+
+
 def test_mismatched_rows_are_reported_and_nothing_is_applied_for_them(sent, personas):
     officer = personas.county_officer
     _, rns, _ = sent

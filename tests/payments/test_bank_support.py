@@ -102,10 +102,16 @@ def return_csv(rows: list[list[str]], encoding: str = "gbk", title: str | None =
     return out.getvalue().encode(encoding)
 
 
-def return_xlsx(rows: list[list[str]], numeric_amounts: bool = True) -> bytes:
+def return_xlsx(
+    rows: list[list[str]], numeric_amounts: bool = True, title: str | None = None
+) -> bytes:
+    """An Excel return; with a title, it sits in row 2 after an empty row 1 (as some banks do)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    if title:
+        sheet["A2"] = title
+        sheet.append([])
     sheet.append(RETURN_HEADERS)
     for row in rows:
         values: list[object] = list(row)

@@ -138,6 +138,7 @@ TEMPLATE_REMARK_INVALID = "摘要模板只能使用{year}、{month}、{program}�
 OPERATE_NOT_ALLOWED = "只有县(区)民政局发放经办人员可以报送银行、导入回盘和重新发放"
 RECOVERY_NOT_ALLOWED = "只有县(区)民政局经办人员可以登记追回"
 SEND_NOT_LOCKED = "只有已锁定的发放批次可以生成银行文件报送银行"
+XLSX_TOO_MANY_ROWS = "Excel文件最多容纳{limit}行,请将该银行的文件模板改为CSV格式"
 CSV_UNENCODABLE = (
     "序号为{serial}的一行({name})含有{encoding}编码无法表示的字符“{char}”,"
     "请核对户名,或将该银行的文件模板改用GB18030或UTF-8编码"
@@ -469,7 +470,7 @@ def _render_csv(template: BankTemplate, rows: Iterable[dict[str, object]]) -> by
     return out.getvalue()
 
 
-TEXT_FIELDS = ("account_number", "id_number", "account_name", "person_name", "remark")
+XLSX_MAX_ROWS = 1_048_575  # a sheet's 1,048,576 rows, the header one of them
 
 
 def _render_xlsx(template: BankTemplate, rows: Iterable[dict[str, object]]) -> bytes:
@@ -486,7 +487,9 @@ def _render_xlsx(template: BankTemplate, rows: Iterable[dict[str, object]]) -> b
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in rows:
+    for n, row in enumerate(rows, 1):
+        if n > XLSX_MAX_ROWS:
+            raise PaymentError(XLSX_TOO_MANY_ROWS.format(limit=XLSX_MAX_ROWS))
         cells = []
         for column in columns:
             name = column["field"]
@@ -836,11 +839,9 @@ def _excel_sources(content: bytes) -> list[Source]:
         sheets: list[list[Record]] = []
         for name in book.sheet_names:
             sheet = book.get_sheet_by_name(name)
-            first = (sheet.start or (0, 0))[0] + 1
+            # from the sheet's row 1 on (leading empty rows kept): numbers as Excel shows them
             values = sheet.to_python(skip_empty_area=False)
-            sheets.append(
-                [(first + i, [_excel_text(v) for v in row]) for i, row in enumerate(values)]
-            )
+            sheets.append([(i, [_excel_text(v) for v in row]) for i, row in enumerate(values, 1)])
     except PaymentError:
         raise
     except Exception:  # calamine raises its own errors, zipfile others: unreadable either way
@@ -927,11 +928,13 @@ def _read_return(content: bytes, template: BankTemplate) -> Callable[[], Iterato
 @dataclass(slots=True)
 class _FileRow:
     bank_row: int
-    account_number: str
-    account_name: str
     id_number: str
-    amount: Decimal
+    fen: int  # the row's amount in fen (a million rows: no Decimal each)
     settled: bool
+
+    @property
+    def amount(self) -> Decimal:
+        return _from_fen(self.fen)
 
 
 def _file_rows(bank_file: BankFile) -> dict[str, list[_FileRow]]:
@@ -939,7 +942,7 @@ def _file_rows(bank_file: BankFile) -> dict[str, list[_FileRow]]:
     from minzheng.registry.models import Person
 
     sql = f"""
-        SELECT l.bank_row, l.account_number, MAX(l.account_name), MAX(p.id_number),
+        SELECT l.bank_row, l.account_number, MAX(p.id_number),
                SUM(CAST(ROUND(l.amount * 100) AS BIGINT)),
                SUM(CASE WHEN l.status = '{LineStatus.SENT}' THEN 1 ELSE 0 END)
         FROM {_table(PaymentLine)} l JOIN {_table(Person)} p ON p.id = l.person_id
@@ -950,10 +953,8 @@ def _file_rows(bank_file: BankFile) -> dict[str, list[_FileRow]]:
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, [bank_file.pk])
         while batch := cursor.fetchmany(CHUNK):
-            for bank_row, account, name, id_number, fen, open_lines in batch:
-                rows[account].append(
-                    _FileRow(bank_row, account, name, id_number, _from_fen(fen), not open_lines)
-                )
+            for bank_row, account, id_number, fen, open_lines in batch:
+                rows[account].append(_FileRow(bank_row, id_number, int(fen), not open_lines))
     return rows
 
 
@@ -1000,7 +1001,8 @@ def _pick(candidates: list[_FileRow], id_number: str, amount: Decimal) -> _FileR
         candidates = [c for c in candidates if c.id_number.upper() == id_number.upper()]
         if not candidates:
             return ROW_ID_DIFFERS
-    matching = [c for c in candidates if c.amount == amount]
+    fen = amount * 100
+    matching = [c for c in candidates if c.fen == fen]
     if not matching:
         return ROW_AMOUNT_DIFFERS.format(sent=_money(candidates[0].amount), returned=amount)
     if len(matching) > 1:
