@@ -976,15 +976,22 @@ def _parse_amount(text: str) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def _result(text: str, template: BankTemplate) -> bool | None:
-    """True paid, False failed, None unknown."""
-    value = text.strip()
-    success = {v.strip().upper() for v in template.success_values or DEFAULT_SUCCESS_VALUES}
-    if value.upper() in success:
-        return True
-    if value.upper() in {v.upper() for v in DEFAULT_FAILURE_VALUES} or "失败" in value:
-        return False
-    return None
+FAILURE_VALUES = frozenset(v.upper() for v in DEFAULT_FAILURE_VALUES)
+
+
+def _reader(template: BankTemplate) -> Callable[[str], bool | None]:
+    """The template's reading of a result text: True paid, False failed, None unknown."""
+    success = {str(v).strip().upper() for v in template.success_values or DEFAULT_SUCCESS_VALUES}
+
+    def read(text: str) -> bool | None:
+        value = text.strip().upper()
+        if value in success:
+            return True
+        if value in FAILURE_VALUES or "失败" in value:
+            return False
+        return None
+
+    return read
 
 
 @dataclass
@@ -1019,6 +1026,7 @@ def _match(
     seen = Counter(_clean_account(values.get("account_number", "")) for _, values in rows())
     outcome.rows = seen.total()
     used: set[int] = set()
+    result_of = _reader(template)
 
     def problem(number: int, values: dict[str, str], reason: str) -> None:
         outcome.problems.append(
@@ -1062,7 +1070,7 @@ def _match(
         if picked.settled:
             problem(number, values, ROW_ALREADY_APPLIED)
             continue
-        result = _result(values.get("result", ""), template)
+        result = result_of(values.get("result", ""))
         if result is None:
             problem(number, values, ROW_RESULT_UNKNOWN.format(value=values.get("result", "")))
             continue
@@ -1253,6 +1261,7 @@ def _reissue_lines(actor: User, lines: list[PaymentLine]) -> list[PaymentLine]:
         line
         for line in locked
         if not line.household.bank_account_number
+        or not line.household.bank_name
         or line.household.bank_account_number == line.account_number
     ]
     if unchanged:
@@ -1359,14 +1368,15 @@ def reissue(*, actor: User, lines: list[PaymentLine]) -> list[BankFile]:
                 note=f"失败重发{len(run_lines)}笔"[:200],
                 run=run,
             )
-        before = run.status
+        moved: dict[str, Any] = {}
         if run.status == RunStatus.RECONCILED:
             _move(run, to=RunStatus.SENT, before=RunStatus.RECONCILED, reconciled_at=None)
+            moved["status"] = [RunStatus.RECONCILED, RunStatus.SENT]
         run_audit(
             run,
             actor,
             "payroll.reissue",
-            status=[before, run.status],
+            **moved,
             files=_file_summary(run_files),
             amount=str(total),
             lines=[
