@@ -35,4 +35,11 @@ CHANGES: dict[str, Promise] = {
     "problems": _("未处理的行"),
     "no_account": _("缺少账户笔数"),
     "month": _("发放月份"),
+    "file": _("银行文件"),
+    "return_file": _("回盘文件"),
+    "failed_amount": _("失败金额"),
+    "lines": _("发放明细"),
+    "line": _("发放明细"),
+    "person": _("救助对象"),
+    "receipt": _("收据号"),
 }
