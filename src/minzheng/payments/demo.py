@@ -364,7 +364,7 @@ class _Demo:
                 approved_at=times["approve"],
                 locked_at=times["lock"],
                 sent_at=times["send"],
-                reconciled_at=times["reconcile"],
+                reconciled_at=times["reconcile" if reissued[run.pk] else "return"],
             )
             PaymentLine.objects.filter(run=run).update(created_at=times["generate"])
             run.refresh_from_db()
