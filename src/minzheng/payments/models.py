@@ -229,7 +229,13 @@ class LineStatus(models.TextChoices):
 
 class PaymentLine(models.Model):
     """One payment of one beneficiary for one month in one run. Written in bulk by set-based SQL
-    (services/payroll.py), hence the plain columns and no auto timestamps."""
+    (services/payroll.py), hence the plain columns and no auto timestamps.
+
+    The run, case, person and household keys have no database constraint: every line's ids
+    are read from the existing case row in the same INSERT ... SELECT that writes it, nothing
+    deletes cases, persons or households, and Django still applies CASCADE/PROTECT on deletes.
+    Checking the four keys row by row at commit cost three times the writing itself (bench:
+    35 s instead of 11 s per million lines on PostgreSQL)."""
 
     # Indexed by payment_line_once_per_run (run first).
     run = models.ForeignKey(
@@ -238,16 +244,29 @@ class PaymentLine(models.Model):
         related_name="lines",
         verbose_name=_("发放批次"),
         db_index=False,
+        db_constraint=False,
     )
     case = models.ForeignKey(
-        "programs.Case", on_delete=models.PROTECT, related_name="+", db_index=False
+        "programs.Case",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # The beneficiary (救助对象): the case's applicant; the household owns the bank account.
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     household = models.ForeignKey(
-        "registry.Household", on_delete=models.PROTECT, related_name="+", db_index=False
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     grant = models.ForeignKey(
         "programs.Grant",

@@ -299,20 +299,22 @@ LINE_COLUMNS = (
 def _regular_sql(conflict: bool = True) -> str:
     """One chunk of REGULAR lines: the cases of the program in the region with ids in (lo, hi],
     started and not ended by the month, at the amount of their newest period in force (a
-    scalar subquery: one probe of the (case, valid_from) index per case)."""
+    scalar subquery: one probe of the (case, valid_from) index per case). The cases are a
+    MATERIALIZED common table so that the subquery runs once per case: inlined, PostgreSQL's
+    planner evaluates it twice (for the column and for `amount > 0`), ~40% of the time."""
     line, case, period = _table(PaymentLine), _table(Case), _table(BenefitPeriod)
     return (
-        f"INSERT INTO {line} ({LINE_COLUMNS}) "  # noqa: S608 - table and column names only
-        f"SELECT %s, t.id, t.applicant_id, t.household_id, NULL, t.program, t.region_code, %s, "
-        f"'{LineKind.REGULAR}', t.amount, '', '{LineStatus.PENDING}', '', '', '', "
-        f"NULL, NULL, 0, '', NULL, %s "
-        f"FROM (SELECT c.id, c.applicant_id, c.household_id, c.program, c.region_code, "
-        f"(SELECT bp.monthly_amount FROM {period} bp WHERE bp.case_id = c.id "
+        f"WITH t AS MATERIALIZED (SELECT c.id, c.applicant_id, c.household_id, c.program, "  # noqa: S608
+        f"c.region_code, (SELECT bp.monthly_amount FROM {period} bp WHERE bp.case_id = c.id "
         f"AND bp.valid_from <= %s ORDER BY bp.valid_from DESC LIMIT 1) AS amount "
         f"FROM {case} c "
         f"WHERE c.program = %s AND c.region_code LIKE %s AND c.id > %s AND c.id <= %s "
-        f"AND c.start_month <= %s AND (c.end_month IS NULL OR c.end_month >= %s)) t "
-        f"WHERE t.amount > 0" + (" ON CONFLICT DO NOTHING" if conflict else "")
+        f"AND c.start_month <= %s AND (c.end_month IS NULL OR c.end_month >= %s)) "
+        f"INSERT INTO {line} ({LINE_COLUMNS}) "
+        f"SELECT %s, t.id, t.applicant_id, t.household_id, NULL, t.program, t.region_code, %s, "
+        f"'{LineKind.REGULAR}', t.amount, '', '{LineStatus.PENDING}', '', '', '', "
+        f"NULL, NULL, 0, '', NULL, %s "
+        f"FROM t WHERE t.amount > 0" + (" ON CONFLICT DO NOTHING" if conflict else "")
     )
 
 
@@ -394,7 +396,7 @@ def _generate_regular(run: PayrollRun, status: str, progress: Progress | None) -
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with transaction.atomic():
             _step(run, status, cases_done=done_at(hi))
-            _insert_chunk([run.pk, m, now, m, run.program, prefix, lo, hi, m, m])
+            _insert_chunk([m, run.program, prefix, lo, hi, m, m, run.pk, m, now])
         lo = hi
         if progress:
             progress(run.cases_done, total)
