@@ -348,3 +348,32 @@ def test_reissue_is_for_the_countys_operator(sent, personas):
         bank.reissue(actor=personas.county_leader, lines=[line])
     with pytest.raises(PaymentError):
         bank.reissue(actor=personas.county_officer, lines=[])
+
+
+def test_a_line_left_out_for_want_of_an_account_is_sent_once_the_household_has_one(world, personas):
+    """Locking leaves out a household without an account (NO_ACCOUNT, its money never
+    disbursed); once the township records an account, the line goes out like a failed one."""
+    officer = personas.county_officer
+    run = funded_run(world)
+    line = PaymentLine.objects.filter(run=run).order_by("id").first()
+    assert line is not None
+    PaymentLine.objects.filter(pk=line.pk).update(
+        status=LineStatus.NO_ACCOUNT, account_number="", account_name="", bank_name=""
+    )
+    bank.run_send(actor=officer, run=run)
+    line.refresh_from_db()
+    assert line.status == LineStatus.NO_ACCOUNT and line.bank_file is None
+    queued = bank.reissue_queue(officer).get()
+    household = Household.objects.get(pk=line.household_id)
+    # the household's account is the one locking would have copied: "fixed" means it now has
+    # one that the line was not sent to
+    assert queued.pk == line.pk and queued.account_fixed
+    balance = fund_balance(run.fund_account)
+
+    files = bank.reissue(actor=officer, lines=[line])
+
+    line.refresh_from_db()
+    assert line.status == LineStatus.SENT and line.account_number == household.bank_account_number
+    assert files[0].total_amount == line.amount
+    assert fund_balance(run.fund_account) == balance - line.amount
+    assert list(bank.reissue_queue(officer)) == []

@@ -1,6 +1,6 @@
 """A run's way through the bureau after generation: checked -> collectively approved (meeting
 record, fund account with enough balance) -> locked (the disbursement is booked, the lines are
-frozen). Sending to the banks and reconciling are in services/bank.py.
+frozen). Sending to the banks and reconciling are in services/bank/.
 
 Every step locks the run row, then (approval, locking) the fund account row - always in that
 order - and moves the run by a conditional UPDATE on (status, version): a second user acting on

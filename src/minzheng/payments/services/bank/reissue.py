@@ -52,7 +52,7 @@ from minzheng.registry.models import Household
 RECOVERY_NOT_ALLOWED = "只有县(区)民政局经办人员可以登记追回"
 
 REISSUE_NOTHING = "请选择要重新发放的明细"
-REISSUE_NOT_FAILED = "只有发放失败的明细可以重新发放:{names}"
+REISSUE_NOT_FAILED = "只有发放失败或缺少银行账户的明细可以重新发放:{names}"
 REISSUE_ACCOUNT_UNCHANGED = "以下对象的银行账户尚未更正,不能重新发放:{names}"
 REISSUE_NOT_POSITIVE = "以下对象重新发放的金额合计不大于0:{names}"
 
@@ -64,14 +64,20 @@ RECOVERY_AMOUNT_INVALID = "追回金额必须大于0且不超过应追回金额{
 RECOVERY_ACCOUNT_INVALID = "请选择本县(区)启用中的资金专户"
 
 
+# Lines waiting to be sent again: failed at the bank, or left out at locking for want of an
+# account (the household had none; its money was never disbursed).
+REISSUABLE = (LineStatus.FAILED, LineStatus.NO_ACCOUNT)
+
+
 def reissue_queue(user: User) -> QuerySet[PaymentLine]:
-    """FAILED lines in the user's scope, newest first (annotated `account_fixed`: the household's
-    account now differs from the one that failed, and is not empty)."""
+    """FAILED and NO_ACCOUNT lines in the user's scope, newest first (annotated
+    `account_fixed`: the household's account now differs from the one that failed - or the
+    household now has one - and is not empty)."""
     current = Household.objects.filter(pk=OuterRef("household_id")).values("bank_account_number")[
         :1
     ]
     return (
-        scoped(PaymentLine.objects.filter(status=LineStatus.FAILED), user)
+        scoped(PaymentLine.objects.filter(status__in=REISSUABLE), user)
         .annotate(current_account=Subquery(current))
         .annotate(
             account_fixed=Case(
@@ -93,7 +99,8 @@ def _names(lines: Iterable[PaymentLine]) -> str:
 
 
 def _reissue_lines(actor: User, lines: list[PaymentLine]) -> list[PaymentLine]:
-    """The chosen lines, locked, checked: FAILED, in scope, the account corrected."""
+    """The chosen lines, locked, checked: FAILED or NO_ACCOUNT, in scope, the account
+    corrected."""
     if not lines:
         raise PaymentError(REISSUE_NOTHING)
     locked = list(
@@ -104,7 +111,7 @@ def _reissue_lines(actor: User, lines: list[PaymentLine]) -> list[PaymentLine]:
     )
     for line in locked:
         require_in_scope(actor, line.region_code)
-    not_failed = [line for line in locked if line.status != LineStatus.FAILED]
+    not_failed = [line for line in locked if line.status not in REISSUABLE]
     if not_failed:
         raise PaymentError(REISSUE_NOT_FAILED.format(names=_names(not_failed)))
     unchanged = [
