@@ -748,24 +748,43 @@ def run_totals(run: PayrollRun) -> None:
     """Recompute line_count, beneficiary_count, total_amount, payable_amount (per payee the
     positive net of its lines) and recovery_amount from the lines, and save them. Lines left
     out of the disbursement at locking (no bank account) count in the total, not in what is
-    paid or recovered."""
+    paid or recovered.
+
+    A payee has at most one REGULAR line in a run (payment_once_per_month), so a payee whose
+    only line is a positive REGULAR one pays exactly that: one scan sums those; only the few
+    payees with other lines (arrears, adjustments, grants, nothing to pay, no account) are
+    grouped. Grouping all of a million lines took 2 s, these two scans a fraction of it."""
     fen = FEN_SQL.format(col="amount")
-    sql = (
-        f"SELECT COALESCE(SUM(n), 0), COUNT(*), COALESCE(SUM(net), 0), "  # noqa: S608
+    line = _table(PaymentLine)
+    regular, no_account = LineKind.REGULAR.value, LineStatus.NO_ACCOUNT.value
+    everything = (
+        f"SELECT COUNT(*), COALESCE(SUM({fen}), 0), "  # noqa: S608
+        f"COALESCE(SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN kind = %s THEN {fen} ELSE 0 END), 0) "
+        f"FROM {line} WHERE run_id = %s"
+    )
+    special = (
+        f"SELECT COUNT(*), COALESCE(SUM(reg_n), 0), COALESCE(SUM(reg_fen), 0), "  # noqa: S608
         f"COALESCE(SUM(CASE WHEN pay > 0 THEN pay ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN pay < 0 THEN -pay ELSE 0 END), 0) "
-        f"FROM (SELECT person_id, COUNT(*) AS n, SUM({fen}) AS net, "
-        f"SUM(CASE WHEN status <> %s THEN {fen} ELSE 0 END) AS pay "
-        f"FROM {_table(PaymentLine)} WHERE run_id = %s GROUP BY person_id) t"
+        f"FROM (SELECT person_id, "
+        f"SUM(CASE WHEN status <> %s THEN {fen} ELSE 0 END) AS pay, "
+        f"SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END) AS reg_n, "
+        f"SUM(CASE WHEN kind = %s THEN {fen} ELSE 0 END) AS reg_fen "
+        f"FROM {line} WHERE run_id = %s AND person_id IN (SELECT person_id FROM {line} "
+        f"WHERE run_id = %s AND (kind <> %s OR amount <= 0 OR status = %s)) "
+        f"GROUP BY person_id) s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [LineStatus.NO_ACCOUNT.value, run.pk])
-        lines, payees, total, payable, recovery = cursor.fetchone()
+        cursor.execute(everything, [regular, regular, run.pk])
+        lines, total, regular_n, regular_fen = cursor.fetchone()
+        cursor.execute(special, [no_account, regular, regular, run.pk, run.pk, regular, no_account])
+        odd_payees, odd_regular_n, odd_regular_fen, odd_pay, recovery = cursor.fetchone()
     fields = {
         "line_count": int(lines),
-        "beneficiary_count": int(payees),
+        "beneficiary_count": int(regular_n) - int(odd_regular_n) + int(odd_payees),
         "total_amount": _fen(total),
-        "payable_amount": _fen(payable),
+        "payable_amount": _fen(int(regular_fen) - int(odd_regular_fen) + int(odd_pay)),
         "recovery_amount": _fen(recovery),
     }
     PayrollRun.objects.filter(pk=run.pk).update(**fields)
