@@ -15,13 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Trim
 from django.utils import timezone
 
 from minzheng.core.models import User
-from minzheng.core.money import FEN
 from minzheng.core.scope import require_in_scope
 from minzheng.payments.models import (
     FundAccount,
@@ -271,24 +270,6 @@ def lines_take_accounts(run: PayrollRun) -> int:
     )
 
 
-# What the banks are sent: per payee the positive net of the lines that go out (NO_ACCOUNT
-# lines do not), summed in whole fen (SQLite keeps decimals as doubles).
-PAYABLE_SQL = (
-    "SELECT COALESCE(SUM(CASE WHEN net > 0 THEN net ELSE 0 END), 0) FROM ("
-    "SELECT person_id, SUM(CAST(ROUND(amount * 100) AS BIGINT)) AS net FROM {table} "
-    "WHERE run_id = %s AND status <> %s GROUP BY person_id) t"
-)
-
-
-def run_payable(run: PayrollRun) -> Decimal:
-    """The run's payable amount without the lines that have no bank account."""
-    table = connection.ops.quote_name(PaymentLine._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(PAYABLE_SQL.format(table=table), [run.pk, LineStatus.NO_ACCOUNT.value])
-        (fen,) = cursor.fetchone()
-    return (Decimal(int(fen or 0)) / 100).quantize(FEN)
-
-
 def disbursement_note(run: PayrollRun) -> str:
     """2026年11月农村低保金发放(批次号)"""
     money = MONEY_NAMES.get(run.program) or f"{_program_name(run.program)}资金"
@@ -303,9 +284,10 @@ def run_lock(*, actor: User, run: PayrollRun, version: int | None = None) -> Pay
     booked on the fund account (FundEntry DISBURSEMENT, negative, linked to the run), the
     balance is checked again under a row lock. PAYROLL_OPERATORS, in scope.
 
-    The payable amount is recomputed (run_payable: per payee the positive net of the lines
-    that are not NO_ACCOUNT) once those lines are known: after locking it is what the bank files
-    carry and what the disbursement took. A run with nothing payable locks without an entry."""
+    The payable amount is recomputed (payroll.run_totals: per payee the positive net of the
+    lines that are not NO_ACCOUNT) once those lines are known: after locking it is what the
+    bank files carry and what the disbursement took. A run with nothing payable locks without
+    an entry."""
     _require(actor, PAYROLL_OPERATORS, CHECK_NOT_ALLOWED, run)
     with transaction.atomic():
         current = _lock_run(run, version, RunStatus.APPROVED, "锁定")
@@ -317,7 +299,8 @@ def run_lock(*, actor: User, run: PayrollRun, version: int | None = None) -> Pay
                 FUND_ACCOUNT_INACTIVE.format(name=account.name), field="fund_account"
             )
         no_account = lines_take_accounts(current)
-        payable = run_payable(current)
+        payroll.run_totals(current)
+        payable = current.payable_amount
         _require_money(account, current, payable)
         if payable > 0:
             funds.fund_entry_add(
