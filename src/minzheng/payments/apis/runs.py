@@ -4,11 +4,12 @@ each step of its way: check, collective approval, lock, send to the banks, regen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -197,26 +198,35 @@ class RunVersionSerializer(serializers.Serializer[Any]):
     version = version_field()
 
 
-class RunCheckApi(APIView):
+class _RunStepApi(APIView):
+    """A step of a run that takes nothing but the run's version as the user read it (a stale
+    one answers 409): the subclass names the service and documents the step."""
+
     permission_classes = [PayrollOperators]
-
     InputSerializer = RunVersionSerializer
+    step: Callable[..., Any]
 
-    @extend_schema(
-        summary="审核发放批次",
-        description="待审核的批次经审核: 生成审核报告(合计、与上月相比的变化),批次变为已审核。",
-        request=RunVersionSerializer,
-        responses={200: RunDetailSerializer, 409: None},
-    )
     def post(self, request: Request, pk: int) -> Response:
         run = run_for(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with payment_errors():
-            approval.run_check(
+            type(self).step(
                 actor=request_user(request), run=run, version=data.validated_data["version"]
             )
         return run_response(request, pk)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="审核发放批次",
+        description="待审核的批次经审核: 生成审核报告(合计、与上月相比的变化),批次变为已审核。",
+        request=RunVersionSerializer,
+        responses={200: RunDetailSerializer, 409: None},
+    )
+)
+class RunCheckApi(_RunStepApi):
+    step = staticmethod(approval.run_check)
 
 
 class RunApproveApi(APIView):
@@ -258,12 +268,8 @@ class RunApproveApi(APIView):
         return run_response(request, pk)
 
 
-class RunLockApi(APIView):
-    permission_classes = [PayrollOperators]
-
-    InputSerializer = RunVersionSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="锁定发放批次",
         description=(
             "锁定已审批的批次: 抄录各户银行账户(无账户的明细不发放),在支付专户记支出,明细不再变动。"
@@ -271,23 +277,13 @@ class RunLockApi(APIView):
         request=RunVersionSerializer,
         responses={200: RunDetailSerializer, 409: None},
     )
-    def post(self, request: Request, pk: int) -> Response:
-        run = run_for(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        with payment_errors():
-            approval.run_lock(
-                actor=request_user(request), run=run, version=data.validated_data["version"]
-            )
-        return run_response(request, pk)
+)
+class RunLockApi(_RunStepApi):
+    step = staticmethod(approval.run_lock)
 
 
-class RunSendApi(APIView):
-    permission_classes = [PayrollOperators]
-
-    InputSerializer = RunVersionSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="生成银行文件并报送",
         description=(
             "已锁定的批次按银行生成批量文件(各银行的模板),明细变为已报送;再次报送返回同样的文件。"
@@ -295,37 +291,21 @@ class RunSendApi(APIView):
         request=RunVersionSerializer,
         responses={200: RunDetailSerializer, 409: None},
     )
-    def post(self, request: Request, pk: int) -> Response:
-        run = run_for(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        with payment_errors():
-            bank.run_send(
-                actor=request_user(request), run=run, version=data.validated_data["version"]
-            )
-        return run_response(request, pk)
+)
+class RunSendApi(_RunStepApi):
+    step = staticmethod(bank.run_send)
 
 
-class RunRegenerateApi(APIView):
-    permission_classes = [PayrollOperators]
-
-    InputSerializer = RunVersionSerializer
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="重新生成发放明细",
         description="待审核或已审核的批次删除明细后重新生成(案件有变化时)。",
         request=RunVersionSerializer,
         responses={200: RunDetailSerializer, 409: None},
     )
-    def post(self, request: Request, pk: int) -> Response:
-        run = run_for(request, pk)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        with payment_errors():
-            payroll.run_regenerate(
-                actor=request_user(request), run=run, version=data.validated_data["version"]
-            )
-        return run_response(request, pk)
+)
+class RunRegenerateApi(_RunStepApi):
+    step = staticmethod(payroll.run_regenerate)
 
 
 class RunCancelApi(APIView):
