@@ -160,6 +160,9 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     account = selectors.fund_account_get(user, pk)
     form = StatementPeriodForm(request.GET)
     date_from, date_to = form.period(today())
+    if not request.GET.get("date_from") and not request.GET.get("date_to"):
+        # Show the period the statement covers in the empty filter.
+        form = StatementPeriodForm(initial={"date_from": date_from, "date_to": date_to})
     statement = funds.fund_statement(account, date_from, date_to)
     rows = _statement_rows(statement)
     if request.GET.get("export") == "xlsx":
