@@ -40,9 +40,10 @@ from minzheng.payments.models import (
 )
 from minzheng.payments.services import approval, bank, funds, payroll
 from minzheng.programs.deadlines import add_months
-from minzheng.programs.models import Case, CaseStatus
+from minzheng.programs.models import BenefitPeriod, Case, CaseStatus
 from minzheng.programs.policies import POLICIES
-from minzheng.registry.services import household_update
+from minzheng.programs.services import benefits
+from minzheng.registry.services import household_update, person_update
 
 ALREADY = "已有资金专户,跳过资金发放演示数据"
 MONTHLY_PROGRAMS = tuple(code for code, policy in POLICIES.items() if policy.kind == "monthly")
@@ -115,6 +116,8 @@ class DemoPaymentsResult:
     paid: Decimal = field(default_factory=lambda: Decimal("0.00"))
     failed: int = 0
     reissued: int = 0
+    changed: int = 0  # amounts changed by a review this month
+    deaths: int = 0
     skipped: bool = False
 
     def summary(self) -> str:
@@ -127,7 +130,8 @@ class DemoPaymentsResult:
             f"银行文件模板 {self.templates} 个、发放批次 {self.runs_done + self.runs_draft} 个"
             f"(已对账 {self.runs_done} 个、待审核 {self.runs_draft} 个)、"
             f"发放明细 {self.lines} 笔、到账 {self.paid:,.2f} 元、"
-            f"银行回盘失败 {self.failed} 笔(已更正账户重发 {self.reissued} 笔)"
+            f"银行回盘失败 {self.failed} 笔(已更正账户重发 {self.reissued} 笔);"
+            f"本月复核调整金额 {self.changed} 户、死亡停发 {self.deaths} 人"
         )
 
 
@@ -361,11 +365,44 @@ class _Demo:
         ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
     def month_started(self, month: datetime.date, programs: list[str]) -> None:
-        """This month's runs, generated and waiting for the officer's check."""
+        """This month's runs, generated and waiting for the officer's check, after the changes a
+        month brings (so that the check has something to show against last month)."""
+        self.changes(month)
         for program in programs:
             run = self.generate(month, program)
             self.result.runs_draft += 1
             self.result.lines += run.line_count
+
+    def changes(self, month: datetime.date) -> None:
+        """Through the case engine's services: two rural 低保 households' amounts raised and one
+        lowered by a review from this month, and a 特困 person who died last month (payment
+        stops this month, the funeral grant is made)."""
+        paying = Case.objects.filter(
+            region_code__startswith=self.county[:6], status=CaseStatus.ACTIVE
+        ).order_by("pk")
+        rural = list(paying.filter(program="dibao_rural", monthly_amount__gt=100)[:40])
+        chosen = self.rng.sample(rural, min(3, len(rural)))
+        for case, delta in zip(chosen, (60, 45, -40), strict=False):
+            benefits.benefit_period_set(
+                case=case,
+                valid_from=month,
+                amount=case.monthly_amount + delta,
+                reason=BenefitPeriod.Reason.REVIEW,
+                calculation={"demo": "复核调整"},
+                actor=self.officer,
+            )
+            self.result.changed += 1
+        supported = list(paying.filter(program="tekun").select_related("applicant")[:20])
+        if supported:
+            person = self.rng.choice(supported).applicant
+            died = _weekday(add_months(month, -1).replace(day=12))
+            person_update(
+                actor=self.officer,
+                person=person,
+                data={"death_date": died},
+                reason="公安部门死亡信息比对",
+            )
+            self.result.deaths += 1
 
     def approve(self, run: PayrollRun, day: datetime.date) -> None:
         account = self.account_of[run.program]
