@@ -571,3 +571,10 @@ def test_only_operators_import_returns(client, personas, sent_run):
         assert client.get(upload).status_code == 403
     client.force_login(personas.other_county_officer)
     assert client.get(upload).status_code == 404
+
+
+def test_a_one_off_run_is_not_compared_with_last_month(client, personas, world):
+    run = make_run(world, program="temporary_emergency")
+    client.force_login(personas.county_officer)
+    html = client.get(url("run_detail", run)).content.decode()
+    assert "不与上月比较" in html and 'id="change-new"' not in html

@@ -58,6 +58,7 @@ from minzheng.payments.views.run_presenters import (
     village_rows,
     workflow,
 )
+from minzheng.programs.policies import POLICIES
 from minzheng.programs.views.presenters import program_label
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.views.common import current_user, paginate, render_page, requires
@@ -268,6 +269,8 @@ def _detail_context(
         "tag": status_tag(run.status),
         "workflow": workflow(run),
         "report": check_report_view(report, user.scope_prefix) if report else None,
+        # One-off grants are paid once: there is no "last month" to compare them with.
+        "one_off": getattr(POLICIES.get(run.program), "kind", "") == "one_off",
         "report_is_preview": bool(report) and not run.check_report,
         "fund": _fund(user, run),
         "bank_files": files,
