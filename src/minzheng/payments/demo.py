@@ -22,7 +22,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from stdnum import luhn
 
@@ -43,7 +43,8 @@ from minzheng.programs.deadlines import add_months
 from minzheng.programs.models import BenefitPeriod, Case, CaseStatus
 from minzheng.programs.policies import POLICIES
 from minzheng.programs.services import benefits
-from minzheng.registry.services import household_update, person_update
+from minzheng.registry.models import LeaveReason, Membership
+from minzheng.registry.services import household_update, member_remove
 
 ALREADY = "已有资金专户,跳过资金发放演示数据"
 MONTHLY_PROGRAMS = tuple(code for code, policy in POLICIES.items() if policy.kind == "monthly")
@@ -392,17 +393,26 @@ class _Demo:
                 actor=self.officer,
             )
             self.result.changed += 1
-        supported = list(paying.filter(program="tekun").select_related("applicant")[:20])
+        # A supported person living in a relative's household (not its head): the death ends
+        # the membership, as the registry records deaths.
+        supported = list(
+            paying.filter(program="tekun")
+            .exclude(applicant_id=F("household__head_id"))
+            .select_related("applicant")[:20]
+        )
         if supported:
             person = self.rng.choice(supported).applicant
+            membership = Membership.objects.filter(person=person, valid_to__isnull=True).first()
             died = _weekday(add_months(month, -1).replace(day=12))
-            person_update(
-                actor=self.officer,
-                person=person,
-                data={"death_date": died},
-                reason="公安部门死亡信息比对",
-            )
-            self.result.deaths += 1
+            if membership is not None and membership.valid_from < died:
+                member_remove(
+                    actor=self.officer,
+                    membership=membership,
+                    valid_to=died,
+                    leave_reason=LeaveReason.DEATH,
+                    reason="公安部门死亡信息比对",
+                )
+                self.result.deaths += 1
 
     def approve(self, run: PayrollRun, day: datetime.date) -> None:
         account = self.account_of[run.program]
