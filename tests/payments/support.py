@@ -101,7 +101,7 @@ def make_run(
     directly (for the tests of what follows generation: check, approval, funds, banks, pages).
     The lines carry the household's account as locking copies it."""
     run = PayrollRun.objects.create(
-        number=f"T{month:%Y%m}-{program}-{region_code}-{PayrollRun.objects.count() + 1}",
+        number=f"T{month:%Y%m}-{program}-{region_code[:9]}-{PayrollRun.objects.count() + 1}",
         program=program,
         region_code=region_code,
         month=month,

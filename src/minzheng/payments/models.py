@@ -116,7 +116,7 @@ class PayrollRun(models.Model):
     """The payroll of one program, one region (county or township) and one month: draft ->
     checked -> collectively approved -> locked -> sent -> reconciled."""
 
-    number = models.CharField(_("批次编号"), max_length=40, unique=True)
+    number = models.CharField(_("批次编号"), max_length=60, unique=True)
     program = models.CharField(_("救助项目"), max_length=32)
     region_code = models.CharField(_("发放区划代码"), max_length=12, db_index=True)
     month = models.DateField(_("发放月份"))

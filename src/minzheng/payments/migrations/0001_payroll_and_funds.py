@@ -269,7 +269,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("number", models.CharField(max_length=40, unique=True, verbose_name="批次编号")),
+                ("number", models.CharField(max_length=60, unique=True, verbose_name="批次编号")),
                 ("program", models.CharField(max_length=32, verbose_name="救助项目")),
                 (
                     "region_code",
