@@ -88,7 +88,8 @@ def _totals(rows: list[dict[str, Any]], kinds: bool = False) -> list[Total]:
     out = []
     for row in rows:
         code = str(row.get("kind" if kinds else "code") or "")
-        label = row.get("label") or (KIND_LABELS.get(code) if kinds else row.get("name"))
+        # A kind is named in the reader's language (the stored report holds the Chinese label).
+        label = (KIND_LABELS.get(code) or row.get("label")) if kinds else row.get("name")
         out.append(
             Total(
                 label=str(label or code),
