@@ -43,6 +43,47 @@ def region_rows() -> list[tuple[str, str, int, str | None, str]]:
     return rows
 
 
+def person_row(
+    pid: int,
+    i: int,
+    village: str,
+    now: datetime.datetime,
+    *,
+    name: str = "王五",
+    pinyin: str = "wangwu",
+    initials: str = "ww",
+    sex: str = "M",
+    birth: datetime.date = datetime.date(1960, 1, 1),
+) -> tuple[object, ...]:
+    """A registry_person row in registry.bulk.PERSON_COLUMNS order for bulk loading: the i-th
+    bench person, with an ID number that is unique but never validated."""
+    number = f"34150319{i:010d}"
+    return (
+        pid,
+        number,
+        number[::-1],
+        name,
+        pinyin,
+        initials,
+        sex,
+        birth,
+        "汉族",
+        "",
+        "rural",
+        village,
+        "",
+        "",
+        "none",
+        "",
+        None,
+        "",
+        "",
+        None,
+        now,
+        now,
+    )
+
+
 def village_codes() -> list[str]:
     return [code for code, _, level, _, _ in region_rows() if level == 5]
 

@@ -47,7 +47,7 @@ def households(n: int) -> tuple[list[int], list[int]]:
     """n households of one person each; (household ids, head ids)."""
     from django.utils import timezone
 
-    from bench._registry_data import village_codes
+    from bench._registry_data import person_row, village_codes
     from minzheng.registry.bulk import (
         HOUSEHOLD_COLUMNS,
         PERSON_COLUMNS,
@@ -62,33 +62,7 @@ def households(n: int) -> tuple[list[int], list[int]]:
     persons, rows = [], []
     for i, (pid, hid) in enumerate(zip(person_ids, household_ids, strict=True)):
         village = villages[i % len(villages)]
-        number = f"34150319{i:010d}"  # unique; never validated here
-        persons.append(
-            (
-                pid,
-                number,
-                number[::-1],
-                "王五",
-                "wangwu",
-                "ww",
-                "M",
-                datetime.date(1960, 1, 1),
-                "汉族",
-                "",
-                "rural",
-                village,
-                "",
-                "",
-                "none",
-                "",
-                None,
-                "",
-                "",
-                None,
-                now,
-                now,
-            )
-        )
+        persons.append(person_row(pid, i, village, now))
         rows.append((hid, pid, "某村", village, "", "", "", now, now))
     write_rows("registry_person", PERSON_COLUMNS, persons)
     write_rows("registry_household", HOUSEHOLD_COLUMNS, rows)

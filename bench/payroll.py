@@ -85,7 +85,7 @@ def fill(n: int, *, seed: int = 341503) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from bench._registry_data import village_codes
+    from bench._registry_data import person_row, village_codes
     from bench.case_recalc import case_template
     from minzheng.programs.policies.base import CalcLine, Calculation
     from minzheng.registry.bulk import (
@@ -118,32 +118,19 @@ def fill(n: int, *, seed: int = 341503) -> None:
                 pid, hid = person_ids[k], household_ids[k]
                 village = villages[i % len(villages)]
                 name, pinyin, initials = names[rng.randrange(len(names))]
-                number = f"34150319{i:010d}"  # unique; never validated here
                 male = rng.random() < 0.5
+                birth = datetime.date(1940 + rng.randrange(60), 1 + rng.randrange(12), 1)
                 persons.append(
-                    (
+                    person_row(
                         pid,
-                        number,
-                        number[::-1],
-                        name,
-                        pinyin,
-                        initials,
-                        "M" if male else "F",
-                        datetime.date(1940 + rng.randrange(60), 1 + rng.randrange(12), 1),
-                        "汉族",
-                        "",
-                        "rural",
+                        i,
                         village,
-                        "",
-                        "",
-                        "none",
-                        "",
-                        None,
-                        "",
-                        "",
-                        None,
                         now,
-                        now,
+                        name=name,
+                        pinyin=pinyin,
+                        initials=initials,
+                        sex="M" if male else "F",
+                        birth=birth,
                     )
                 )
                 bank, holder, account = _bank(rng, i, name)
