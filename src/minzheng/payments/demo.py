@@ -41,7 +41,7 @@ from minzheng.payments.models import (
 from minzheng.payments.services import approval, bank, funds, payroll
 from minzheng.programs.deadlines import add_months
 from minzheng.programs.models import BenefitPeriod, Case, CaseStatus
-from minzheng.programs.policies import POLICIES
+from minzheng.programs.policies import POLICIES, program_label
 from minzheng.programs.services import benefits
 from minzheng.registry.models import LeaveReason, Membership
 from minzheng.registry.services import household_update, member_remove
@@ -419,7 +419,7 @@ class _Demo:
         decision = DECISION.format(
             year=run.month.year,
             month=run.month.month,
-            program=payroll.program_label(run.program),
+            program=program_label(run.program),
             number=run.number,
             people=run.beneficiary_count,
             amount=funds.money_text(run.payable_amount),

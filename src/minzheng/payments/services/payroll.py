@@ -34,7 +34,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from minzheng.core.models import Region, User
 from minzheng.core.regions import RegionCodeError, code_level, code_prefix, normalize_code
@@ -52,7 +51,7 @@ from minzheng.payments.services.errors import PaymentConflict, PaymentError
 from minzheng.payments.services.events import run_audit
 from minzheng.programs.deadlines import add_months, first_of_next_month
 from minzheng.programs.models import BenefitPeriod, Case, CaseStatus, Grant
-from minzheng.programs.policies import POLICIES
+from minzheng.programs.policies import POLICIES, program_label
 from minzheng.registry.models import Person
 
 Progress = Callable[[int, int], None]  # (cases done, cases total)
@@ -109,11 +108,6 @@ def _program_kind(program: str) -> str:
     if policy.kind not in PAYROLL_KINDS:
         raise PaymentError({"program": [PROGRAM_NOT_PAID.format(program=program)]})
     return policy.kind
-
-
-def program_label(program: str) -> str:
-    policy = POLICIES.get(program)
-    return gettext(policy.label) if policy is not None else program
 
 
 def _region(code: str) -> str:

@@ -28,7 +28,7 @@ from minzheng.payments.views.runs import (
     payroll_reader,
     wants_export,
 )
-from minzheng.programs.views.presenters import program_label
+from minzheng.programs.policies import program_label
 from minzheng.registry.views.common import current_user
 
 RETURN_IMPORTED = "已导入回盘文件:成功{paid}笔,失败{failed}笔,未处理{problems}行"

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from minzheng.core.models import AuditEvent, User
 from minzheng.payments import selectors
 from minzheng.payments.models import LineKind, PaymentLine, PayrollRun, RunStatus
-from minzheng.programs.views.presenters import event_rows, program_label, user_name
+from minzheng.programs.policies import program_label
+from minzheng.programs.views.presenters import event_rows, user_name
 from minzheng.registry import selectors as registry_selectors
 
 # The reasons of a change against last month, in the order the page lists them.

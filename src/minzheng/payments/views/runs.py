@@ -58,8 +58,7 @@ from minzheng.payments.views.run_presenters import (
     village_rows,
     workflow,
 )
-from minzheng.programs.policies import POLICIES
-from minzheng.programs.views.presenters import program_label
+from minzheng.programs.policies import POLICIES, program_label
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.views.common import current_user, paginate, render_page, requires
 

@@ -23,5 +23,11 @@ def policy_for(code: str) -> Policy:
         raise KeyError(UNKNOWN_PROGRAM.format(code=code)) from None
 
 
+def program_label(code: str) -> str:
+    """A program's name in the active language; an unknown code as it is."""
+    policy = POLICIES.get(code)
+    return gettext(policy.label) if policy is not None else code
+
+
 def program_choices() -> list[tuple[str, str]]:
     return [(code, gettext(p.label)) for code, p in POLICIES.items()]

@@ -49,6 +49,7 @@ from minzheng.programs.permissions import (
     roles_for_step,
     step_roles,
 )
+from minzheng.programs.policies import program_label
 from minzheng.programs.policies.base import (
     ACCEPTANCE,
     COUNTY_APPROVAL,
@@ -70,7 +71,6 @@ from minzheng.programs.views.presenters import (
     event_rows,
     letter_label,
     may_work_step,
-    program_label,
     status_tag,
     step_workers,
     timeline,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.audit import CHANGE_LABELS, action_label
@@ -30,7 +29,7 @@ from minzheng.programs.models import (
     TipOff,
 )
 from minzheng.programs.permissions import roles_for_step
-from minzheng.programs.policies import POLICIES
+from minzheng.programs.policies import POLICIES, program_label
 from minzheng.programs.policies.base import SELF_CARE_LABELS, step_label
 from minzheng.programs.selectors import TimelineEntry
 from minzheng.programs.views.common import overdue_days
@@ -71,11 +70,6 @@ EVENT_LABELS: dict[str, Any] = {"program": _("救助项目"), "number": _("案�
 LETTERS = {"approval": _("审批决定书"), "refusal": _("不予批准决定书")}
 # Shown in a step's record already (as the note or the outcome), or kept for the engine only.
 DATA_HIDDEN = {"findings", "summary", "opinion"}
-
-
-def program_label(code: str) -> str:
-    policy = POLICIES.get(code)
-    return gettext(policy.label) if policy else code
 
 
 def outcome_label(outcome: str) -> str:

@@ -32,11 +32,10 @@ from minzheng.payments.models import LineKind, PaymentLine, PayrollRun, RunStatu
 from minzheng.payments.services.errors import PaymentError
 from minzheng.payments.services.payroll import (
     month_label,
-    program_label,
     run_generate,
     run_start,
 )
-from minzheng.programs.policies import POLICIES
+from minzheng.programs.policies import POLICIES, program_label
 
 MONTH_INVALID = "月份格式应为YYYY-MM,例如2026-11"
 USER_UNKNOWN = "用户“{username}”不存在或已停用"

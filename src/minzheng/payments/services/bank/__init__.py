@@ -17,7 +17,7 @@ here: `from minzheng.payments.services import bank` then `bank.run_send(...)`.""
 
 from __future__ import annotations
 
-from minzheng.payments.services.bank.common import CHUNK, OPERATE_NOT_ALLOWED, program_label
+from minzheng.payments.services.bank.common import CHUNK, OPERATE_NOT_ALLOWED
 from minzheng.payments.services.bank.reissue import (
     RECOVERY_ACCOUNT_INVALID,
     RECOVERY_AMOUNT_INVALID,
@@ -101,6 +101,7 @@ from minzheng.payments.services.bank.templates import (
     bank_template_save,
     template_for,
 )
+from minzheng.programs.policies import program_label
 
 __all__ = [
     "ARREARS_MARK",

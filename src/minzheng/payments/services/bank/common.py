@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from minzheng.core.models import User
 from minzheng.core.money import yuan
@@ -20,7 +19,6 @@ from minzheng.payments.models import BankFile, LineStatus, PaymentLine, PayrollR
 from minzheng.payments.permissions import PAYROLL_OPERATORS
 from minzheng.payments.services.errors import PaymentConflict
 from minzheng.payments.services.events import run_audit
-from minzheng.programs.policies import POLICIES
 
 OPERATE_NOT_ALLOWED = "只有县(区)民政局发放经办人员可以报送银行、导入回盘和重新发放"
 
@@ -42,11 +40,6 @@ def _money(amount: Decimal) -> str:
 
 def _from_fen(value: Any) -> Decimal:
     return Decimal(int(value)).scaleb(-2)
-
-
-def program_label(code: str) -> str:
-    policy = POLICIES.get(code)
-    return gettext(policy.label) if policy is not None else code
 
 
 def _table(model: type[Any]) -> str:

@@ -34,7 +34,6 @@ from minzheng.payments.services.bank.common import (
     _move,
     _require_operator,
     _today,
-    program_label,
 )
 from minzheng.payments.services.bank.render import (
     _Context,
@@ -47,6 +46,7 @@ from minzheng.payments.services.bank.templates import _file_template
 from minzheng.payments.services.errors import PaymentError
 from minzheng.payments.services.events import run_audit
 from minzheng.payments.services.funds import fund_entry_add
+from minzheng.programs.policies import program_label
 from minzheng.registry.models import Household
 
 RECOVERY_NOT_ALLOWED = "只有县(区)民政局经办人员可以登记追回"

@@ -21,9 +21,10 @@ from minzheng.core.models import Region
 from minzheng.core.money import yuan
 from minzheng.core.regions import code_prefix, prefix_q
 from minzheng.payments.models import BankTemplate, PayrollRun
-from minzheng.payments.services.bank.common import _money, program_label
+from minzheng.payments.services.bank.common import _money
 from minzheng.payments.services.bank.templates import DEFAULT_COLUMNS
 from minzheng.payments.services.errors import PaymentError
+from minzheng.programs.policies import program_label
 
 ARREARS_MARK = "(含补发)"
 

@@ -30,7 +30,6 @@ from minzheng.payments.services.bank.common import (
     _reconcile_if_settled,
     _require_operator,
     _table,
-    program_label,
 )
 from minzheng.payments.services.bank.render import (
     _Context,
@@ -42,6 +41,7 @@ from minzheng.payments.services.bank.render import (
 from minzheng.payments.services.bank.templates import _file_template
 from minzheng.payments.services.errors import PaymentConflict, PaymentError
 from minzheng.payments.services.events import run_audit
+from minzheng.programs.policies import program_label
 
 SEND_NOT_LOCKED = "只有已锁定的发放批次可以生成银行文件报送银行"
 

@@ -31,13 +31,13 @@ from minzheng.programs.management_forms import (
 )
 from minzheng.programs.models import Case, Review, ReviewOutcome
 from minzheng.programs.permissions import REVIEWERS
+from minzheng.programs.policies import program_label
 from minzheng.programs.services import reviews as review_services
 from minzheng.programs.services.errors import CaseConflict, CaseError
 from minzheng.programs.views.common import add_case_errors, may, today
 from minzheng.programs.views.management.common import cell, export_rows, late, reader, reviewer
 from minzheng.programs.views.presenters import (
     Fact,
-    program_label,
     status_tag,
     user_name,
 )
