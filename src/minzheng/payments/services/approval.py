@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Trim
 from django.utils import timezone
 
@@ -93,18 +93,6 @@ def _lock_run(run: PayrollRun, version: int | None, expected: RunStatus, action:
     return current
 
 
-def _move(run: PayrollRun, current: PayrollRun, **fields: Any) -> PayrollRun:
-    """The conditional UPDATE of the run from its status and version; the caller's instance
-    follows the row."""
-    done = PayrollRun.objects.filter(
-        pk=current.pk, status=current.status, version=current.version
-    ).update(version=F("version") + 1, **fields)
-    if not done:
-        raise PaymentConflict()
-    run.refresh_from_db()
-    return run
-
-
 # --- check ------------------------------------------------------------------------------------
 
 
@@ -115,10 +103,11 @@ def run_check(*, actor: User, run: PayrollRun, version: int | None = None) -> Pa
     with transaction.atomic():
         current = _lock_run(run, version, RunStatus.DRAFT, "审核")
         report = payroll.check_report_build(current)
-        _move(
+        payroll.run_move(
             run,
-            current,
-            status=RunStatus.CHECKED,
+            before=current.status,
+            to=RunStatus.CHECKED,
+            version=current.version,
             check_report=report,
             checked_by=actor,
             checked_at=timezone.now(),
@@ -225,10 +214,11 @@ def run_approve(
         current = _lock_run(run, version, RunStatus.CHECKED, "登记集体审批")
         account = FundAccount.objects.select_for_update().get(pk=fund_account.pk)
         _require_money(account, current, current.payable_amount)
-        _move(
+        payroll.run_move(
             run,
-            current,
-            status=RunStatus.APPROVED,
+            before=current.status,
+            to=RunStatus.APPROVED,
+            version=current.version,
             meeting_date=meeting_date,
             meeting_attendees="、".join(names),
             meeting_decision=decision,
@@ -312,10 +302,11 @@ def run_lock(*, actor: User, run: PayrollRun, version: int | None = None) -> Pay
                 note=disbursement_note(current),
                 run=current,
             )
-        _move(
+        payroll.run_move(
             run,
-            current,
-            status=RunStatus.LOCKED,
+            before=current.status,
+            to=RunStatus.LOCKED,
+            version=current.version,
             locked_by=actor,
             locked_at=timezone.now(),
             payable_amount=payable,

@@ -636,6 +636,21 @@ def _locked(run: PayrollRun, version: int | None) -> PayrollRun:
     return current
 
 
+def run_move(
+    run: PayrollRun, *, before: str, to: str, version: int | None = None, **fields: Any
+) -> None:
+    """Move the run from status `before` to `to` (version + 1, with `fields`) by a conditional
+    UPDATE on its status and version (`run.version` unless given): PaymentConflict when someone
+    moved it meanwhile. The instance follows the row."""
+    expected = run.version if version is None else version
+    moved = PayrollRun.objects.filter(pk=run.pk, status=before, version=expected).update(
+        status=to, version=F("version") + 1, **fields
+    )
+    if not moved:
+        raise PaymentConflict()
+    run.refresh_from_db()
+
+
 def _refuse(run: PayrollRun, action: str) -> PaymentError:
     return PaymentError(
         RUN_STATUS_REFUSED.format(number=run.number, status=run.get_status_display(), action=action)

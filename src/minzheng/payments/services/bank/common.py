@@ -10,15 +10,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 
 from minzheng.core.models import User
 from minzheng.core.money import yuan
 from minzheng.payments.models import BankFile, LineStatus, PaymentLine, PayrollRun, RunStatus
 from minzheng.payments.permissions import PAYROLL_OPERATORS
-from minzheng.payments.services.errors import PaymentConflict
 from minzheng.payments.services.events import run_audit
+from minzheng.payments.services.payroll import run_move
 
 OPERATE_NOT_ALLOWED = "只有县(区)民政局发放经办人员可以报送银行、导入回盘和重新发放"
 
@@ -59,21 +58,11 @@ def _file_summary(files: Iterable[BankFile]) -> list[dict[str, object]]:
     ]
 
 
-def _move(run: PayrollRun, *, to: str, before: str, **fields: Any) -> None:
-    """The run's status changes (version + 1) unless someone moved it meanwhile."""
-    moved = PayrollRun.objects.filter(pk=run.pk, status=before, version=run.version).update(
-        status=to, version=F("version") + 1, **fields
-    )
-    if not moved:
-        raise PaymentConflict()
-    run.refresh_from_db()
-
-
 def _reconcile_if_settled(actor: User | None, run: PayrollRun) -> bool:
     if run.status != RunStatus.SENT:
         return False
     if PaymentLine.objects.filter(run=run, status=LineStatus.SENT).exists():
         return False
-    _move(run, to=RunStatus.RECONCILED, before=RunStatus.SENT, reconciled_at=timezone.now())
+    run_move(run, to=RunStatus.RECONCILED, before=RunStatus.SENT, reconciled_at=timezone.now())
     run_audit(run, actor, "payroll.reconcile", status=[RunStatus.SENT, RunStatus.RECONCILED])
     return True

@@ -31,7 +31,6 @@ from minzheng.payments.permissions import FUND_KEEPERS, PAYROLL_OPERATORS
 from minzheng.payments.services.bank.common import (
     _file_summary,
     _money,
-    _move,
     _require_operator,
     _today,
 )
@@ -46,6 +45,7 @@ from minzheng.payments.services.bank.templates import _file_template
 from minzheng.payments.services.errors import PaymentError
 from minzheng.payments.services.events import run_audit
 from minzheng.payments.services.funds import fund_entry_add
+from minzheng.payments.services.payroll import run_move
 from minzheng.programs.policies import program_label
 from minzheng.registry.models import Household
 
@@ -227,7 +227,7 @@ def reissue(*, actor: User, lines: list[PaymentLine]) -> list[BankFile]:
             )
         moved: dict[str, Any] = {}
         if run.status == RunStatus.RECONCILED:
-            _move(run, to=RunStatus.SENT, before=RunStatus.RECONCILED, reconciled_at=None)
+            run_move(run, to=RunStatus.SENT, before=RunStatus.RECONCILED, reconciled_at=None)
             moved["status"] = [RunStatus.RECONCILED, RunStatus.SENT]
         run_audit(
             run,

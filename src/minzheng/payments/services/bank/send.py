@@ -26,7 +26,6 @@ from minzheng.payments.services.bank.common import (
     CHUNK,
     _file_summary,
     _from_fen,
-    _move,
     _reconcile_if_settled,
     _require_operator,
     _table,
@@ -41,6 +40,7 @@ from minzheng.payments.services.bank.render import (
 from minzheng.payments.services.bank.templates import _file_template
 from minzheng.payments.services.errors import PaymentConflict, PaymentError
 from minzheng.payments.services.events import run_audit
+from minzheng.payments.services.payroll import run_move
 from minzheng.programs.policies import program_label
 
 SEND_NOT_LOCKED = "只有已锁定的发放批次可以生成银行文件报送银行"
@@ -209,7 +209,9 @@ def run_send(*, actor: User, run: PayrollRun, version: int | None = None) -> lis
     )
     villages = _region_names(locked.region_code)
     files = [f for bank in list(banks) if (f := _send_bank(actor, locked, bank, villages))]
-    _move(locked, to=RunStatus.SENT, before=RunStatus.LOCKED, sent_by=actor, sent_at=timezone.now())
+    run_move(
+        locked, to=RunStatus.SENT, before=RunStatus.LOCKED, sent_by=actor, sent_at=timezone.now()
+    )
     run_audit(
         locked,
         actor,
