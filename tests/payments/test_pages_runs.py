@@ -219,7 +219,8 @@ def test_a_township_reads_the_county_run_with_its_own_samples_only(client, perso
     run = make_run(world)
     client.force_login(personas.other_township_clerk)  # 韩摆渡镇: the last three cases
     html = client.get(url("run_detail", run)).content.decode()
-    assert "审核报告" in html and "苏埠镇" in html  # the run's figures by township
+    # the run's figures by township: its own township only
+    assert "审核报告" in html and "韩摆渡镇" in html and "苏埠镇" not in html
     assert world.cases[-1].number in html
     assert world.cases[0].number not in html  # a case of 苏埠镇
 

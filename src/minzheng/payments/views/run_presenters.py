@@ -119,8 +119,8 @@ def _samples(rows: list[dict[str, Any]], names: dict[str, str]) -> list[Sample]:
 
 
 def check_report_view(report: dict[str, Any], scope_prefix: str = "") -> ReportView:
-    """The report as a user whose scope is `scope_prefix` reads it: the figures of the whole
-    run, the sample rows of the user's villages only."""
+    """The report as a user whose scope is `scope_prefix` reads it: the run's totals, the
+    townships and sample rows of the user's region only."""
     changes = report.get("changes")
     changes = changes if isinstance(changes, dict) else {}
     codes = {
@@ -150,7 +150,13 @@ def check_report_view(report: dict[str, Any], scope_prefix: str = "") -> ReportV
     return ReportView(
         previous_month=str(report.get("previous_month") or ""),
         previous_runs=[str(n) for n in report.get("previous_runs") or []],
-        by_township=_totals(_dicts(report.get("by_township"))),
+        by_township=_totals(
+            [
+                r
+                for r in _dicts(report.get("by_township"))
+                if str(r.get("code")).startswith(scope_prefix)
+            ]
+        ),
         by_kind=_totals(_dicts(report.get("by_kind")), kinds=True),
         changes=shown,
         unchanged=int(unchanged.get("count") or 0) if isinstance(unchanged, dict) else 0,
