@@ -24,6 +24,8 @@ CHANGES: dict[str, Promise] = {
     "status": _("状态"),
     "total_amount": _("明细合计"),
     "payable_amount": _("应付银行金额"),
+    "recovery_amount": _("待追回金额"),
+    "kinds": _("各类明细笔数"),
     "line_count": _("明细笔数"),
     "fund_account": _("支付专户"),
     "meeting_date": _("会议日期"),
