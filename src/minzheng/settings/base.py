@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "minzheng.registry",
     "minzheng.programs",
     "minzheng.payments",
+    "minzheng.matching",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +147,12 @@ PAYROLL_CHUNK_SIZE = envint("MINZHENG_PAYROLL_CHUNK_SIZE", 20000)
 PAYROLL_CHUNK_PAUSE = float(envstr("MINZHENG_PAYROLL_CHUNK_PAUSE", "0") or 0)
 # The supervision phone printed on the village payroll list (发放名单公示); blank when unset.
 PAYROLL_SUPERVISION_PHONE = envstr("MINZHENG_PAYROLL_SUPERVISION_PHONE", "")
+# 信息比对: delivered files and validated datasets (Parquet) live here, with each run's work
+# files; Spark runs on this master ("local[*]": this machine; a cluster's spark://host:7077).
+MATCHING_DIR = Path(envstr("MINZHENG_MATCHING_DIR", str(DATA_DIR / "matching")))
+MATCHING_SPARK_MASTER = envstr("MINZHENG_SPARK_MASTER", "local[*]")
+# Largest dataset file accepted through the page (the CLI takes any size).
+MATCHING_UPLOAD_MAX_BYTES = envint("MINZHENG_MATCHING_UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

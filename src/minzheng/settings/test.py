@@ -24,3 +24,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.path.join(tempfile.gettempdir(), f"minzheng-test-{os.getpid()}.sqlite3")
     }
+
+# Matching's files (uploads, datasets, run work files) per test process, away from var/.
+import os as _os  # noqa: E402
+import tempfile as _tempfile  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+
+MATCHING_DIR = _Path(_tempfile.gettempdir()) / f"minzheng-test-matching-{_os.getpid()}"
+# Spark in tests: two local threads, a small driver.
+MATCHING_SPARK_MASTER = "local[2]"

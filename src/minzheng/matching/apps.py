@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class MatchingConfig(AppConfig):
+    name = "minzheng.matching"
+    label = "matching"
+    verbose_name = "信息比对"
+
+    def ready(self) -> None:
+        from minzheng.core.audit import register_audit_labels
+        from minzheng.matching.audit_labels import ACTIONS, CHANGES
+
+        register_audit_labels(actions=ACTIONS, changes=CHANGES)
+
+        from minzheng.core.templatetags.layout import register_abilities
+        from minzheng.matching.permissions import ABILITIES
+
+        register_abilities(ABILITIES)
