@@ -198,7 +198,12 @@ class MatchFlag(models.Model):
     """A finding: this person (of this case, or not enrolled at all for a 漏保 candidate) hit
     this rule on this evidence. Unique per (rule, person, evidence_key): the same evidence in a
     later run or a later delivery raises nothing new, so a flag dismissed once stays dismissed.
-    `evidence_key` is a digest of the evidence row's content (not its row number or dataset)."""
+    `evidence_key` is a digest of the evidence row's content (not its row number or dataset).
+
+    person, case and household carry no database constraint (as PaymentLine's): flags are
+    written in bulk from the run's snapshot of rows that exist, and persons, cases and
+    households are never deleted; Django still applies PROTECT. Checking every key at commit
+    would cost more than the join that found the hits."""
 
     rule = models.CharField(_("比对规则"), max_length=40, db_index=True)
     action = models.CharField(_("处理方式"), max_length=12, choices=RuleAction.choices)
@@ -209,7 +214,11 @@ class MatchFlag(models.Model):
         MatchRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("最近命中批次")
     )
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("人员")
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("人员"),
     )
     case = models.ForeignKey(
         "programs.Case",
@@ -217,6 +226,7 @@ class MatchFlag(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
         verbose_name=_("案件"),
     )
     household = models.ForeignKey(
@@ -225,6 +235,7 @@ class MatchFlag(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,
         verbose_name=_("家庭"),
     )
     # The village of the case's household (or the person's), for scope and statistics.
