@@ -86,6 +86,23 @@ ENDPOINTS = {
     "/api/v1/bank-templates/{id}/": {"get", "put"},
     "/api/v1/persons/{id}/payments/": {"get"},
     "/api/v1/households/{id}/payments/": {"get"},
+    "/api/v1/dataset-kinds/": {"get"},
+    "/api/v1/match-datasets/": {"get", "post"},
+    "/api/v1/match-datasets/{id}/": {"get"},
+    "/api/v1/match-datasets/{id}/mapping/": {"post"},
+    "/api/v1/match-datasets/{id}/validate/": {"post"},
+    "/api/v1/match-datasets/{id}/problems/": {"get"},
+    "/api/v1/match-rules/": {"get"},
+    "/api/v1/match-rules/{code}/": {"patch"},
+    "/api/v1/match-runs/": {"get", "post"},
+    "/api/v1/match-runs/{id}/": {"get"},
+    "/api/v1/match-runs/{id}/cancel/": {"post"},
+    "/api/v1/match-runs/{id}/summary/": {"get"},
+    "/api/v1/match-flags/": {"get"},
+    "/api/v1/match-flags/{id}/": {"get"},
+    "/api/v1/match-flags/{id}/confirm/": {"post"},
+    "/api/v1/match-flags/{id}/dismiss/": {"post"},
+    "/api/v1/match-figures/": {"get"},
 }
 
 
