@@ -1,0 +1,285 @@
+"""Exact matching benchmark: a death dataset of M rows against N beneficiaries, from the files
+to flags in the database, against a bare DuckDB join of the same two files.
+
+Data (not timed; bench/_matching_data.py, cached by size under var/bench-data/matching): N
+beneficiaries in the `beneficiaries` layout of matching.rules, the same persons as `residents`,
+and M rows of deaths in the canonical layout of an imported delivery, 1% of the beneficiaries
+among them (N/100 true hits), written by DuckDB SQL to Parquet.
+
+Timed, in a child process per database (a fresh PostgreSQL database, and an SQLite file):
+- `run_execute_files` of a DuckDB run of rule death_id: the rule over the files, then the
+  flags landed in the database (what a run does after its snapshot of the rolls). The number of
+  flags must equal the number of hits.
+- a bare DuckDB join of the same two files on id_number: `count(*)`, and materialised with
+  `CREATE TABLE ... AS SELECT ... JOIN ... USING (id_number)`, in a connection set up as the
+  engine's. The issue's target is run / bare materialise <= 1.5.
+- Spark local[2] (in the PostgreSQL child, else the SQLite one): the same run on Spark and on
+  DuckDB over 1,000,000 x 5,000,000 (session start not counted, printed apart).
+
+    MZ_BENCH_MATCH_BENEFICIARIES=10000000 MZ_BENCH_MATCH_EXTERNAL=50000000 \
+    MZ_BENCH_MATCH_SPARK_BENEFICIARIES=1000000 MZ_BENCH_MATCH_SPARK_EXTERNAL=5000000 \
+    BENCH_DATABASES=postgresql python bench/matching.py
+
+MZ_BENCH_MATCH_SPARK=0 skips Spark; BENCH_MATCHING_DB names the PostgreSQL database (default
+mz_bench_matching). Prints `bench matching_exact_<database>: <s> s`, `bench matching_bare_count`
+and `..._bare_materialize`, `ratio matching_exact: <run / bare materialise>` (PostgreSQL, else
+SQLite), `bench matching_spark: <s> s` and `ratio matching_spark_vs_duckdb`.
+tests/matching/test_bench_matching.py runs the same steps at a tiny size."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._databases import (
+    django_setup,
+    migrate_and_seed_regions,
+    postgres_url,
+    run_child,
+    sqlite_url,
+    wanted,
+)
+from bench._matching_data import AS_OF, MatchingFiles, generate
+
+TARGET_RATIO = 1.5
+COUNTY = "341503000000"
+RULE = "death_id"
+
+
+def _sizes(name: str, default: int) -> int:
+    return int(os.environ.get(name, "") or default)
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def prepare_run(files: MatchingFiles, engine: str = "duckdb") -> Any:
+    """The county's active death dataset (the generated file) and a run of death_id on it, as
+    run_start leaves them; earlier flags and runs of the bench removed (not timed)."""
+    from minzheng.matching.models import (
+        DatasetStatus,
+        ExternalDataset,
+        MatchFlag,
+        MatchRun,
+        RunStatus,
+    )
+
+    MatchFlag.objects.all().delete()
+    MatchRun.objects.all().delete()
+    ExternalDataset.objects.filter(kind="death").delete()
+    dataset = ExternalDataset.objects.create(
+        kind="death",
+        region_code=COUNTY,
+        source="县公安局(基准测试)",
+        data_date=AS_OF - datetime.timedelta(days=1),
+        status=DatasetStatus.ACTIVE,
+        file_name=files.external.name,
+        file_format="parquet",
+        file_size=files.external.stat().st_size,
+        parquet_path=str(files.external),
+        total_rows=files.n_external,
+        valid_rows=files.n_external,
+    )
+    return MatchRun.objects.create(
+        number=f"BENCH-{engine}-{files.n_beneficiaries}-{files.n_external}",
+        region_code=COUNTY,
+        engine=engine,
+        as_of=AS_OF,
+        status=RunStatus.QUEUED,
+        rules=[RULE],
+        datasets={"death": dataset.pk},
+    )
+
+
+def time_run(files: MatchingFiles, engine: str = "duckdb") -> tuple[float, int, dict[str, float]]:
+    """(seconds, flags in the database, seconds per stage) of run_execute_files from the files
+    to the flags."""
+    from minzheng.matching.models import MatchFlag, RunStatus
+    from minzheng.matching.services.runs import run_execute_files
+
+    run = prepare_run(files, engine)
+    marks: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    run = run_execute_files(
+        run,
+        beneficiaries=files.beneficiaries,
+        residents=files.residents,
+        datasets={"death": files.external},
+        progress=lambda stage, percent: marks.append((stage, time.perf_counter())),
+    )
+    ended = time.perf_counter()
+    if run.status != RunStatus.DONE:
+        raise RuntimeError(f"run {run.status}: {run.message}")
+    # each stage lasts from its first progress call to the next stage's (or the end)
+    stages: dict[str, float] = {}
+    for (stage, at), (_, following) in zip(marks, [*marks[1:], ("", ended)], strict=True):
+        stages[stage] = stages.get(stage, 0.0) + following - at
+    flags = MatchFlag.objects.filter(run=run, rule=RULE).count()
+    return ended - started, flags, stages
+
+
+def time_bare_join(files: MatchingFiles) -> tuple[float, float, int]:
+    """(count seconds, materialise seconds, rows) of the bare join of the two files, in a
+    connection set up as the engine's (temporary files in a folder removed afterwards)."""
+    from minzheng.matching.engines.duckdb_engine import duckdb_connect
+
+    work = Path(tempfile.mkdtemp(prefix="mz-bench-join-"))
+    beneficiaries = f"read_parquet({_quote(files.beneficiaries)})"
+    external = f"read_parquet({_quote(files.external)})"
+    try:
+        con = duckdb_connect(workdir=work)
+        try:
+            started = time.perf_counter()
+            counted = con.execute(
+                f"SELECT count(*) FROM {beneficiaries} JOIN {external} USING (id_number)"
+            ).fetchall()[0][0]
+            count_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            con.execute(
+                f"CREATE TABLE bare AS SELECT * FROM {beneficiaries} "
+                f"JOIN {external} USING (id_number)"
+            )
+            materialise_seconds = time.perf_counter() - started
+            made = con.execute("SELECT count(*) FROM bare").fetchall()[0][0]
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if counted != made:
+        raise AssertionError(f"bare join: count {counted}, table {made}")
+    return count_seconds, materialise_seconds, int(made)
+
+
+def time_spark(files: MatchingFiles) -> dict[str, Any]:
+    """Spark local[2] and DuckDB runs over the same files; Spark's session start apart."""
+    from django.conf import settings
+
+    from minzheng.matching.engines.spark_engine import spark_session
+
+    master = os.environ.get("MZ_BENCH_MATCH_SPARK_MASTER", "local[2]")
+    settings.MATCHING_SPARK_MASTER = master
+    started = time.perf_counter()
+    spark_session(master)
+    startup = time.perf_counter() - started
+    duck_seconds, duck_flags, _ = time_run(files, "duckdb")
+    spark_seconds, spark_flags, spark_stages = time_run(files, "spark")
+    return {
+        "beneficiaries": files.n_beneficiaries,
+        "external": files.n_external,
+        "hits": files.hits,
+        "master": master,
+        "startup": startup,
+        "duckdb_seconds": duck_seconds,
+        "duckdb_flags": duck_flags,
+        "spark_seconds": spark_seconds,
+        "spark_flags": spark_flags,
+        "spark_stages": spark_stages,
+    }
+
+
+def child(n: str, m: str, spark: str) -> None:
+    django_setup()
+    migrate_and_seed_regions()
+    files = generate(int(n), int(m))
+    count_seconds, materialise_seconds, joined = time_bare_join(files)
+    seconds, flags, stages = time_run(files)
+    result: dict[str, Any] = {
+        "beneficiaries": files.n_beneficiaries,
+        "external": files.n_external,
+        "hits": files.hits,
+        "flags": flags,
+        "joined": joined,
+        "seconds": seconds,
+        "stages": stages,
+        "count_seconds": count_seconds,
+        "materialise_seconds": materialise_seconds,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    }
+    if spark != "0":
+        sizes = [int(x) for x in spark.split("x")]
+        result["spark"] = time_spark(generate(*sizes))
+    print(json.dumps(result))
+
+
+def report(database: str, result: dict[str, Any], *, main_ratio: bool) -> float:
+    seconds, bare = result["seconds"], result["materialise_seconds"]
+    ratio = seconds / bare if bare else float("inf")
+    print(
+        f"# {database}: {result['beneficiaries']} beneficiaries x {result['external']} deaths, "
+        f"{result['hits']} true hits, {result['flags']} flags in {seconds:.1f} s "
+        f"({', '.join(f'{k} {v:.1f} s' for k, v in result['stages'].items())}); bare join "
+        f"count {result['count_seconds']:.1f} s, materialise {bare:.1f} s "
+        f"({result['joined']} rows; peak memory {result['max_rss_mb']} MB; "
+        f"load average {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
+    if result["flags"] != result["hits"] or result["joined"] != result["hits"]:
+        raise AssertionError(
+            f"{result['flags']} flags, {result['joined']} joined rows, {result['hits']} hits"
+        )
+    print(f"bench matching_exact_{database}: {seconds:.2f} s")
+    print(f"bench matching_bare_count_{database}: {result['count_seconds']:.2f} s")
+    print(f"bench matching_bare_materialize_{database}: {bare:.2f} s")
+    suffix = "" if main_ratio else f"_{database}"
+    print(f"ratio matching_exact{suffix}: {ratio:.2f}", flush=True)
+    if main_ratio:
+        verdict = "达到" if ratio <= TARGET_RATIO else "未达到"
+        print(f"# 目标 <= {TARGET_RATIO}: {verdict}", flush=True)
+    spark = result.get("spark")
+    if spark:
+        for engine in ("duckdb", "spark"):
+            if spark[f"{engine}_flags"] != spark["hits"]:
+                raise AssertionError(f"{engine}: {spark[f'{engine}_flags']} flags")
+        print(
+            f"# spark {spark['master']}: {spark['beneficiaries']} x {spark['external']}, "
+            f"{spark['spark_flags']} flags in {spark['spark_seconds']:.1f} s "
+            f"({', '.join(f'{k} {v:.1f} s' for k, v in spark['spark_stages'].items())}; "
+            f"session start {spark['startup']:.1f} s apart); DuckDB "
+            f"{spark['duckdb_seconds']:.1f} s",
+            flush=True,
+        )
+        print(f"bench matching_spark: {spark['spark_seconds']:.2f} s")
+        print(f"bench matching_spark_duckdb: {spark['duckdb_seconds']:.2f} s")
+        ratio_spark = spark["spark_seconds"] / spark["duckdb_seconds"]
+        print(f"ratio matching_spark_vs_duckdb: {ratio_spark:.2f}", flush=True)
+    return ratio
+
+
+def main() -> None:
+    script = Path(__file__).resolve()
+    n = str(_sizes("MZ_BENCH_MATCH_BENEFICIARIES", 10_000_000))
+    m = str(_sizes("MZ_BENCH_MATCH_EXTERNAL", 50_000_000))
+    spark = "0"
+    if os.environ.get("MZ_BENCH_MATCH_SPARK", "1") != "0":
+        spark_n = _sizes("MZ_BENCH_MATCH_SPARK_BENEFICIARIES", 1_000_000)
+        spark_m = _sizes("MZ_BENCH_MATCH_SPARK_EXTERNAL", 5_000_000)
+        spark = f"{spark_n}x{spark_m}"
+    first = True  # the first database measured gives the ratio and runs Spark
+    if wanted("postgresql"):
+        name = os.environ.get("BENCH_MATCHING_DB", "mz_bench_matching")
+        with postgres_url(name) as pg:
+            if pg is not None:
+                report("postgresql", run_child(script, pg, n, m, spark), main_ratio=True)
+                first = False
+    if wanted("sqlite"):
+        with sqlite_url() as url:
+            result = run_child(script, url, n, m, spark if first else "0")
+            report("sqlite", result, main_ratio=first)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 4 and sys.argv[1] == "--child":
+        child(*sys.argv[2:5])
+    else:
+        main()
