@@ -32,6 +32,7 @@ from decimal import Decimal
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.matching import rule_sql
 from minzheng.matching.models import RuleAction, RuleMethod
 
 HIT_COLUMNS = (
@@ -71,7 +72,7 @@ class Rule:
     meaning: str | Promise
     default_due_days: int = 15
     default_threshold: Decimal | None = None
-    # DuckDB-dialect SQL returning HIT_COLUMNS (filled in by matching.rule_sql).
+    # DuckDB-dialect SQL returning HIT_COLUMNS (matching.rule_sql).
     sql: Callable[[RuleContext], str] | None = None
 
 
@@ -86,6 +87,7 @@ RULES: dict[str, Rule] = {
             RuleAction.SUSPEND,
             _("死亡数据显示该人员已于{death_date}死亡,次月起暂停发放,请核实"),
             default_due_days=15,
+            sql=rule_sql.death_id,
         ),
         Rule(
             "death_fuzzy",
@@ -97,6 +99,7 @@ RULES: dict[str, Rule] = {
                 "死亡数据中身份证号缺失或有误的记录与该人员疑似同一人(匹配权重{match_weight}),请核实"
             ),
             default_threshold=Decimal("12"),
+            sql=rule_sql.death_fuzzy,
         ),
         Rule(
             "cremation_id",
@@ -105,6 +108,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.SUSPEND,
             _("殡葬数据显示该人员已于{cremation_date}火化,次月起暂停发放,请核实"),
+            sql=rule_sql.cremation_id,
         ),
         Rule(
             "vehicle",
@@ -113,6 +117,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.REVIEW,
             _("家庭成员名下登记有{vehicle_type}({plate_number}),超过财产限定条件,请复核"),
+            sql=rule_sql.vehicle,
         ),
         Rule(
             "real_estate",
@@ -121,6 +126,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.REVIEW,
             _("家庭成员名下登记有{usage}房产({address}),超过财产限定条件,请复核"),
+            sql=rule_sql.real_estate,
         ),
         Rule(
             "business",
@@ -129,6 +135,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.REVIEW,
             _("家庭成员为{business_name}的法定代表人(经营者),请复核经营收入和财产"),
+            sql=rule_sql.business,
         ),
         Rule(
             "salary",
@@ -139,6 +146,7 @@ RULES: dict[str, Rule] = {
             _(
                 "就业参保数据显示月工资{monthly_wage}元,计入后家庭月人均收入约{figure}元,超过保障标准"
             ),
+            sql=rule_sql.salary,
         ),
         Rule(
             "pension",
@@ -147,6 +155,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.REVIEW,
             _("领取养老金每月{monthly_amount}元,计入后家庭月人均收入约{figure}元,超过保障标准"),
+            sql=rule_sql.pension,
         ),
         Rule(
             "public_employee",
@@ -155,6 +164,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.REVIEW,
             _("家庭成员为{employer}的财政供养人员,请复核家庭收入"),
+            sql=rule_sql.public_employee,
         ),
         Rule(
             "double_enrollment",
@@ -163,6 +173,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.REVIEW,
             _("该人员同时在{enrolled_region}享受{program},请核实是否重复享受"),
+            sql=rule_sql.double_enrollment,
         ),
         Rule(
             "double_enrollment_internal",
@@ -171,6 +182,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.REVIEW,
             _("该人员同时计入本县两个以上互斥的保障案件,请核实"),
+            sql=rule_sql.double_enrollment_internal,
         ),
         Rule(
             "disability_care_missing",
@@ -179,6 +191,7 @@ RULES: dict[str, Rule] = {
             RuleMethod.EXACT,
             RuleAction.CANDIDATE,
             _("低收入家庭成员持{disability_grade}级残疾证,未享受重度残疾人护理补贴,建议纳入"),
+            sql=rule_sql.disability_care_missing,
         ),
         Rule(
             "age_allowance_missing",
@@ -188,6 +201,7 @@ RULES: dict[str, Rule] = {
             RuleAction.CANDIDATE,
             _("该老年人已满{figure}周岁,未享受高龄津贴,建议纳入"),
             default_threshold=Decimal("80"),
+            sql=rule_sql.age_allowance_missing,
         ),
         Rule(
             "hospital_high_cost",
@@ -197,6 +211,7 @@ RULES: dict[str, Rule] = {
             RuleAction.CANDIDATE,
             _("住院个人自付{out_of_pocket}元,未享受低保或特困供养,建议核查是否给予临时救助"),
             default_threshold=Decimal("20000"),
+            sql=rule_sql.hospital_high_cost,
         ),
     )
 }

@@ -52,10 +52,9 @@ class DuckDBEngine(Engine):
 
     def write_parquet(self, query: str, path: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT parquet)")
-        return int(
-            self.con.execute(f"SELECT count(*) FROM read_parquet({_quote(path)})").fetchall()[0][0]
-        )
+        # COPY streams the query into the file in parallel and returns the rows it wrote.
+        written = self.con.execute(f"COPY ({query}) TO {_quote(path)} (FORMAT parquet)")
+        return int(written.fetchall()[0][0])
 
     def fetch(self, query: str) -> list[tuple[Any, ...]]:
         return self.con.execute(query).fetchall()

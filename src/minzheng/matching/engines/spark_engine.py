@@ -80,9 +80,9 @@ class SparkEngine(Engine):
 
     def write_parquet(self, query: str, path: Path) -> int:
         frame = self._sql(query)
-        if path.exists():
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        frame.write.parquet(str(path))
+        if path.exists() and not path.is_dir():
+            path.unlink()
+        frame.write.mode("overwrite").parquet(str(path))
         return int(self.spark.read.parquet(str(path)).count())
 
     def fetch(self, query: str) -> list[tuple[Any, ...]]:
