@@ -4,13 +4,9 @@ errors, MatchingConflict 409, a role refusal 403)."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
-from typing import Any
 
-from django.utils.functional import Promise
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from minzheng.core.api import ROLE_NOT_ALLOWED, Conflict, roles_required
@@ -56,18 +52,3 @@ def matching_errors(rename: dict[str, str] | None = None) -> Iterator[None]:
         raise ValidationError({(rename or {}).get(k, k): v for k, v in e.errors.items()}) from None
     except MatchingConflict as e:
         raise Conflict(e.message) from None
-
-
-def plain(value: Any) -> Any:
-    """A selector's figures as JSON the API's way: Decimal as a decimal string, dates ISO."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, Promise):
-        return str(value)
-    return value

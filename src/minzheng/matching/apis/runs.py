@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -17,10 +16,12 @@ from rest_framework.views import APIView
 from minzheng.core.api import Pagination, RegionCodeFilterField, paginated_response, request_user
 from minzheng.core.regions import prefix_q
 from minzheng.matching import selectors
-from minzheng.matching.apis.base import MatchOperators, MatchReaders, matching_errors, plain
+from minzheng.matching.apis.base import MatchOperators, MatchReaders, matching_errors
 from minzheng.matching.apis.serializers import (
+    MatchFiguresSerializer,
     MatchRunDetailSerializer,
     MatchRunSerializer,
+    MatchRunSummarySerializer,
     engine_field,
     rule_field,
 )
@@ -147,11 +148,12 @@ class MatchRunSummaryApi(APIView):
             "比对批次按规则、按乡镇(街道)的命中数(只含您管辖的乡镇),各规则待核实、属实、"
             "不属实的疑点数及属实率、不属实率。"
         ),
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: MatchRunSummarySerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         run = run_for(request, pk)
-        return Response(plain(selectors.run_summary(run, request_user(request))))
+        summary = selectors.run_summary(run, request_user(request))
+        return Response(MatchRunSummarySerializer(summary).data)
 
 
 class MatchFiguresApi(APIView):
@@ -159,7 +161,7 @@ class MatchFiguresApi(APIView):
 
     class FilterSerializer(serializers.Serializer[Any]):
         year = serializers.IntegerField(
-            required=False, min_value=2000, max_value=2100, help_text="年度;不填为全部"
+            required=False, min_value=2000, max_value=2100, help_text="年度;不填为今年"
         )
 
     @extend_schema(
@@ -169,10 +171,11 @@ class MatchFiguresApi(APIView):
             "漏保转介数,因比对暂停或终止的案件数。"
         ),
         parameters=[FilterSerializer],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: MatchFiguresSerializer},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         year = filters.validated_data.get("year")
-        return Response(plain(selectors.matching_figures(request_user(request), year=year)))
+        figures = selectors.matching_figures(request_user(request), year=year)
+        return Response(MatchFiguresSerializer(figures).data)

@@ -257,3 +257,82 @@ class MatchFlagDetailSerializer(MatchFlagSerializer):
     def get_evidence(self, flag: MatchFlag) -> Any:
         user = self.context["request"].user
         return flag.evidence if user.role in FULL_ID_VIEWERS else mask_ids(flag.evidence)
+
+
+# -- a run's summary and the figures -------------------------------------------------------------
+
+
+def rate(help_text: str) -> serializers.IntegerField:
+    return serializers.IntegerField(allow_null=True, help_text=help_text)
+
+
+class TownshipSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="乡镇(街道)区划代码")
+    name = serializers.CharField(help_text="乡镇(街道)名称")
+
+
+class SummaryCountsSerializer(serializers.Serializer[Any]):
+    hits = serializers.IntegerField(help_text="命中数(本批次新发现的和再次命中的)")
+    new = serializers.IntegerField(help_text="本批次新发现的疑点数")
+    repeated = serializers.IntegerField(help_text="以前已发现、本批次再次命中的疑点数")
+    open = serializers.IntegerField(help_text="待核实")
+    confirmed = serializers.IntegerField(help_text="核实属实")
+    dismissed = serializers.IntegerField(help_text="核实不属实")
+    worked = serializers.IntegerField(help_text="已核实")
+    confirmed_rate = rate("属实率(已核实中属实的百分比,整数);未核实时为空")
+    dismissed_rate = rate("不属实率(百分比,整数);未核实时为空")
+    by_township = serializers.ListField(
+        child=serializers.IntegerField(), help_text="各乡镇的命中数,与 townships 的顺序一致"
+    )
+
+
+class SummaryRuleSerializer(SummaryCountsSerializer):
+    code = rule_field()
+    label = serializers.CharField(help_text="规则名称")  # type: ignore[assignment]
+    action = serializers.CharField(help_text="处理方式代码(suspend/review/candidate)")
+    method = serializers.CharField(help_text="比对方法代码(exact/probabilistic)")
+    seconds = serializers.FloatField(allow_null=True, help_text="该规则的比对耗时(秒)")
+
+
+class SkippedRuleSerializer(serializers.Serializer[Any]):
+    code = rule_field()
+    label = serializers.CharField(help_text="规则名称")  # type: ignore[assignment]
+    reason = serializers.CharField(help_text="未运行的原因(如缺少比对数据)")
+
+
+class MatchRunSummarySerializer(serializers.Serializer[Any]):
+    townships = TownshipSerializer(many=True, help_text="列出的乡镇(只含您管辖的)")
+    rules = SummaryRuleSerializer(many=True, help_text="各规则的命中和核实情况")
+    skipped = SkippedRuleSerializer(many=True, help_text="未运行的规则")
+    totals = SummaryCountsSerializer(help_text="合计")
+    whole_run = serializers.BooleanField(help_text="您看到的是整个批次(否则只是本乡镇的部分)")
+
+
+class FigureCountsSerializer(serializers.Serializer[Any]):
+    raised = serializers.IntegerField(help_text="发现疑点数")
+    open = serializers.IntegerField(help_text="待核实")
+    confirmed = serializers.IntegerField(help_text="核实属实")
+    dismissed = serializers.IntegerField(help_text="核实不属实")
+
+
+class FigureRuleSerializer(FigureCountsSerializer):
+    code = rule_field()
+    label = serializers.CharField(help_text="规则名称")  # type: ignore[assignment]
+    confirmed_rate = rate("属实率(百分比,整数);未核实时为空")
+
+
+class FigureTownshipSerializer(FigureCountsSerializer):
+    code = serializers.CharField(help_text="乡镇(街道)区划代码")
+    name = serializers.CharField(help_text="乡镇(街道)名称")
+
+
+class MatchFiguresSerializer(FigureCountsSerializer):
+    year = serializers.IntegerField(help_text="年度")
+    runs = serializers.IntegerField(help_text="完成的比对批次数")
+    confirmed_rate = rate("属实率(百分比,整数);未核实时为空")
+    overdue = serializers.IntegerField(help_text="超过核实时限仍待核实的疑点数")
+    candidates_referred = serializers.IntegerField(help_text="疑似漏保已转介纳入的人数")
+    cases_suspended = serializers.IntegerField(help_text="因比对暂停发放的案件数")
+    cases_terminated = serializers.IntegerField(help_text="因比对终止保障的案件数")
+    by_rule = FigureRuleSerializer(many=True, help_text="按规则")
+    by_township = FigureTownshipSerializer(many=True, help_text="按乡镇(街道)")
