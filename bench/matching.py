@@ -135,8 +135,8 @@ def time_bare_join(files: MatchingFiles) -> tuple[float, float, int]:
     from minzheng.matching.engines.duckdb_engine import duckdb_connect
 
     work = Path(tempfile.mkdtemp(prefix="mz-bench-join-"))
-    beneficiaries = f"read_parquet({_quote(files.beneficiaries)})"
-    external = f"read_parquet({_quote(files.external)})"
+    beneficiaries = f"read_parquet({_quote(files.beneficiaries)}) AS b"
+    external = f"read_parquet({_quote(files.external)}) AS d"
     try:
         con = duckdb_connect(workdir=work)
         try:
