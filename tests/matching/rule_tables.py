@@ -309,12 +309,14 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             "id_valid": False,
             "birth_date": _d("1970-01-03"),
             "sex": "M",
+            "region_code": V1,
             "death_date": _d("2026-02-03"),
         },  # 5: mistyped ID -> fuzzy
         {
             "name": "人员5",
             "birth_date": _d("1970-01-06"),
             "sex": "M",
+            "region_code": V2,
             "death_date": _d("2026-02-04"),
         },  # 6: no ID -> fuzzy
         {"person": 4, "death_date": _d("2026-02-05")},  # 7: counted in cases 2 and 5

@@ -267,3 +267,14 @@ def test_ages_in_whole_years(tmp_path: Path) -> None:
     with DuckDBEngine(workdir=tmp_path) as engine:
         rows = engine.fetch(ages_query())
     assert [r[0] for r in rows] == [age for _, _, age in AGES]
+
+
+def test_death_fuzzy_with_splink(world: World, tmp_path: Path) -> None:
+    """The real linker (matching.probabilistic) at the rule's default threshold: the mistyped
+    ID and the missing ID are placed on the right beneficiaries, with Splink's weights."""
+    probabilistic = pytest.importorskip("minzheng.matching.probabilistic")
+    assert RULES["death_fuzzy"].default_threshold == Decimal(str(probabilistic.DEFAULT_THRESHOLD))
+    [result] = run(world, tmp_path, ["death_fuzzy"])
+    hits = read_hits(result.hits_path)
+    assert [hit[:7] for hit in hits] == [hit[:7] for hit in EXPECTED["death_fuzzy"]]
+    assert all(hit[7] >= probabilistic.DEFAULT_THRESHOLD for hit in hits)

@@ -270,9 +270,11 @@ WHERE businesses > max_businesses""",
 
 
 def _income(code: str, kind: str, amount: str, declared: str) -> str:
-    """Per case: each counted member's newest monthly `amount` in ds_<kind> above what the
-    household declared for them, summed into the per-capita income; a hit per contributing
-    row when the recalculated figure (rounded half up to the fen) reaches the standard."""
+    """Per case: each counted member's monthly `amount` in ds_<kind> (the rows of their newest
+    period, summed) above what the household declared for them, added to the per-capita
+    income over the counted members; a hit per contributing row when the recalculated figure
+    (rounded half up to the fen) reaches the standard. The dataset is joined to the rolls
+    before anything is ranked, so the window functions see only the beneficiaries' rows."""
     newest_first = "coalesce(x.period, DATE '1900-01-01') DESC"
     return _hits(
         code,
@@ -293,23 +295,20 @@ FROM (
                     AS person_extra_cents,
                 row_no = min(row_no) OVER (PARTITION BY case_id, person_id) AS first_row
             FROM (
-                SELECT {CASE_COLUMNS}, b.per_capita_income, b.counted_members,
-                    b.monthly_standard, b.{declared}, x.row_no,
-                    sum({_cents(f"x.{amount}")}) OVER (PARTITION BY b.case_id, b.person_id)
-                        AS person_cents
+                SELECT *,
+                    sum({_cents(amount)}) OVER (PARTITION BY case_id, person_id) AS person_cents
                 FROM (
-                    SELECT * FROM (
-                        SELECT x.*, rank() OVER (
-                            PARTITION BY x.id_number ORDER BY {newest_first}
+                    SELECT {CASE_COLUMNS}, b.per_capita_income, b.counted_members,
+                        b.monthly_standard, b.{declared}, x.row_no, x.{amount},
+                        rank() OVER (
+                            PARTITION BY b.case_id, b.person_id ORDER BY {newest_first}
                         ) AS newness
-                        FROM ds_{kind} AS x
-                        WHERE x.id_valid AND x.{amount} IS NOT NULL
-                    ) AS ranked
-                    WHERE newness = 1
-                ) AS x
-                JOIN beneficiaries AS b ON b.id_number = x.id_number
-                WHERE b.counted
-            ) AS rows
+                    FROM ds_{kind} AS x
+                    JOIN beneficiaries AS b ON b.id_number = x.id_number
+                    WHERE x.id_valid AND x.{amount} IS NOT NULL AND b.counted
+                ) AS matched
+                WHERE newness = 1
+            ) AS person_rows
         ) AS persons
     ) AS households
 ) AS recalculated
