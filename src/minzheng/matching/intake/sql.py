@@ -1,0 +1,287 @@
+"""The SQL that reads, checks and converts a delivered file in DuckDB: never a row in Python.
+
+Three layers, each a SELECT over the one before:
+  raw    row_no and each mapped column as trimmed text (NULL when empty); rows empty in every
+         mapped column are left out (a spreadsheet's formatted blank rows)
+  typed  each column parsed as its type, the ID number normalized and checked (ISO 7064
+         mod 11-2 check digit, a real birth date not after `today`), a reason code per column
+         when the value cannot be used, `has_error` when any
+  out    the canonical columns with their Parquet types, sex and birth date derived from a
+         valid ID number where the file gives none, `row_no` and `id_valid`."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from minzheng.matching.intake.files import PARQUET_FORMAT, Source
+from minzheng.matching.schemas import ID_VALID, ROW_NO, Column, ColumnType, DatasetSchema
+
+WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+MIN_YEAR, MAX_YEAR = 1800, 2199
+MIN_BIRTH = datetime.date(1880, 1, 1)
+
+PARQUET_TYPES: dict[ColumnType, str] = {
+    ColumnType.ID_NUMBER: "VARCHAR",
+    ColumnType.TEXT: "VARCHAR",
+    ColumnType.DATE: "DATE",
+    ColumnType.MONTH: "DATE",
+    ColumnType.DECIMAL: "DECIMAL(18,2)",
+    ColumnType.INTEGER: "INTEGER",
+    ColumnType.REGION: "VARCHAR",
+    ColumnType.SEX: "VARCHAR",
+}
+# The reason a value of each type cannot be used (besides `required` and `negative`).
+BAD_VALUE: dict[ColumnType, str] = {
+    ColumnType.DATE: "bad_date",
+    ColumnType.MONTH: "bad_month",
+    ColumnType.DECIMAL: "bad_number",
+    ColumnType.INTEGER: "bad_integer",
+    ColumnType.SEX: "bad_sex",
+    ColumnType.REGION: "bad_region",
+}
+SIGNED = (ColumnType.DECIMAL, ColumnType.INTEGER)
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def raw_name(column: str) -> str:
+    return quote_ident(f"r_{column}")
+
+
+def err_name(column: str) -> str:
+    return quote_ident(f"e_{column}")
+
+
+def val_name(column: str) -> str:
+    return quote_ident(f"v_{column}")
+
+
+# --- macros -------------------------------------------------------------------------------------
+
+
+def _check_digit(s: str) -> str:
+    terms = " + ".join(f"(ascii({s}[{i + 1}]) - 48) * {w}" for i, w in enumerate(ID_WEIGHTS))
+    return f"substr('{ID_CHECK_CHARS}', (({terms}) % 11 + 11) % 11 + 1, 1)"
+
+
+MACROS = [
+    # The check character of the first 17 digits of an ID number.
+    f"CREATE OR REPLACE TEMP MACRO mz_id_check(s) AS {_check_digit('s')}",
+    # The birth date in an 18-digit number (NULL when not a real date).
+    "CREATE OR REPLACE TEMP MACRO mz_id_birth(s) AS "
+    "try_cast(substr(s, 7, 4) || '-' || substr(s, 11, 2) || '-' || substr(s, 13, 2) AS DATE)",
+    # An ID number as stored: no spaces, upper case (x -> X), no leading apostrophe (Excel's
+    # "text" mark); a 15-digit legacy number becomes its 18-digit form.
+    "CREATE OR REPLACE TEMP MACRO mz_id_clean(v) AS "
+    "upper(replace(replace(ltrim(v, ''''), ' ', ''), '\u3000', ''))",
+    "CREATE OR REPLACE TEMP MACRO mz_id_18(c) AS CASE "
+    "WHEN length(c) = 15 AND regexp_full_match(c, '[0-9]{15}') THEN "
+    "substr(c, 1, 6) || '19' || substr(c, 7, 9) "
+    "|| mz_id_check(substr(c, 1, 6) || '19' || substr(c, 7, 9)) ELSE c END",
+    # Dates: 2026-11-01 (fast path), 2026/11/1, 20261101, 2026年11月1日, 2026.11.01, with or
+    # without a time after them (Excel, Parquet timestamps).
+    "CREATE OR REPLACE TEMP MACRO mz_date_norm(v) AS "
+    "replace(regexp_replace(v, '[年月/.]', '-', 'g'), '日', '')",
+    "CREATE OR REPLACE TEMP MACRO mz_date_slow(n) AS CASE "
+    "WHEN regexp_full_match(n, '[0-9]{8}') THEN "
+    "try_cast(substr(n, 1, 4) || '-' || substr(n, 5, 2) || '-' || substr(n, 7, 2) AS DATE) "
+    "WHEN regexp_full_match(n, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    "([ T][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}([.][0-9]+)?)?)?') THEN "
+    "try_cast(regexp_extract(n, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}') AS DATE) END",
+    "CREATE OR REPLACE TEMP MACRO mz_date(v) AS CASE "
+    "WHEN v LIKE '____-__-__' THEN try_cast(v AS DATE) "
+    "ELSE mz_date_slow(mz_date_norm(v)) END",
+    # Months: 2026-11, 202611, 2026年11月, 2026/11, or a whole date; stored as the first day.
+    "CREATE OR REPLACE TEMP MACRO mz_month_slow(n) AS CASE "
+    "WHEN regexp_full_match(n, '[0-9]{6}') THEN "
+    "try_cast(substr(n, 1, 4) || '-' || substr(n, 5, 2) || '-01' AS DATE) "
+    "WHEN regexp_full_match(n, '[0-9]{4}-[0-9]{1,2}') THEN try_cast(n || '-01' AS DATE) "
+    "ELSE date_trunc('month', mz_date_slow(n)) END",
+    "CREATE OR REPLACE TEMP MACRO mz_month(v) AS CASE "
+    "WHEN v LIKE '____-__' THEN try_cast(v || '-01' AS DATE) "
+    "ELSE mz_month_slow(rtrim(mz_date_norm(v), '-')) END",
+    # Amounts and areas: 1234.5, "1,234.50", "1234.50元", "¥1234".
+    "CREATE OR REPLACE TEMP MACRO mz_decimal(v) AS coalesce(try_cast(v AS DECIMAL(18,2)), "
+    "try_cast(regexp_replace(v, '^[¥￥]|[,，\\s]|元$', '', 'g') AS DECIMAL(18,2)))",
+    # Whole numbers: 2, "2.0", "2级", "二级".
+    "CREATE OR REPLACE TEMP MACRO mz_int_text(t) AS CASE "
+    "WHEN regexp_full_match(t, '-?[0-9]{1,9}([.]0+)?') THEN "
+    "try_cast(split_part(t, '.', 1) AS INTEGER) "
+    "ELSE list_position(['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'], t) END",
+    "CREATE OR REPLACE TEMP MACRO mz_integer(v) AS mz_int_text(regexp_replace(v, '级$', ''))",
+    # Sex: 男/女, M/F, 1/2 (GB/T 2261.1).
+    "CREATE OR REPLACE TEMP MACRO mz_sex(v) AS CASE "
+    "WHEN upper(v) IN ('男', '男性', 'M', '1', 'MALE') THEN 'M' "
+    "WHEN upper(v) IN ('女', '女性', 'F', '2', 'FEMALE') THEN 'F' END",
+    # Division codes: 12 digits, or a 6-digit county code padded.
+    "CREATE OR REPLACE TEMP MACRO mz_region(v) AS CASE "
+    "WHEN regexp_full_match(v, '[0-9]{12}') THEN v "
+    "WHEN regexp_full_match(v, '[0-9]{6}') THEN v || '000000' END",
+]
+
+
+# --- raw ----------------------------------------------------------------------------------------
+
+
+def _clean(expr: str) -> str:
+    return f"nullif(trim({expr}, {quote_literal(WHITESPACE)}), '')"
+
+
+def _csv_source(source: Source) -> tuple[str, list[str]]:
+    """read_csv(...) of the source and its column names (c0.. by position; _row first when
+    the row numbers are in the file)."""
+    layout = source.layout
+    names = [f"c{i}" for i in range(len(layout.headers))]
+    if source.numbered:
+        names = ["_row", *names]
+    columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in names)
+    quote = quote_literal(layout.quote) if not source.numbered else "'\"'"
+    delimiter = quote_literal(layout.delimiter) if not source.numbered else "','"
+    skip = 0 if source.numbered else layout.header_row
+    reader = (
+        f"read_csv({quote_literal(source.path)}, auto_detect = false, header = false, "
+        f"skip = {skip}, delim = {delimiter}, quote = {quote}, escape = {quote}, "
+        f"columns = {{{columns}}}, null_padding = true, strict_mode = false, "
+        f"max_line_size = 10000000, encoding = 'utf-8')"
+    )
+    return reader, names
+
+
+def raw_sql(source: Source, mapping: dict[str, str], schema: DatasetSchema) -> str:
+    """row_no and r_<column> for each mapped column (see the module docstring)."""
+    layout = source.layout
+    mapped = [c for c in schema.columns if mapping.get(c.name)]
+    if layout.format == PARQUET_FORMAT:
+        by_heading = dict(zip(layout.headers, layout.columns, strict=True))
+        reader = f"read_parquet({quote_literal(source.path)}, file_row_number = true)"
+        row_no = "file_row_number + 1"
+        cells = {
+            c.name: f"CAST({quote_ident(by_heading[mapping[c.name]])} AS VARCHAR)" for c in mapped
+        }
+    else:
+        reader, _ = _csv_source(source)
+        position = {h: i for i, h in enumerate(layout.headers)}
+        cells = {c.name: quote_ident(f"c{position[mapping[c.name]]}") for c in mapped}
+        # The CSV reader keeps the file's order (preserve_insertion_order), so the n-th record
+        # after the headings is row header_row + n, as a spreadsheet numbers it.
+        row_no = (
+            "CAST(_row AS BIGINT)"
+            if source.numbered
+            else f"{layout.header_row} + row_number() OVER ()"
+        )
+    select = ", ".join(
+        [f"{row_no} AS row_no"] + [f"{_clean(e)} AS {raw_name(n)}" for n, e in cells.items()]
+    )
+    if not mapped:
+        return f"SELECT {row_no} AS row_no FROM {reader}"
+    empty = " AND ".join(f"{raw_name(c.name)} IS NULL" for c in mapped)
+    return f"SELECT * FROM (SELECT {select} FROM {reader}) WHERE NOT ({empty})"
+
+
+def raw_columns(mapping: dict[str, str], schema: DatasetSchema) -> list[str]:
+    return [raw_name(c.name) for c in schema.columns if mapping.get(c.name)]
+
+
+# --- typed --------------------------------------------------------------------------------------
+
+
+def _parse(column: Column, raw: str) -> str:
+    return {
+        ColumnType.ID_NUMBER: f"mz_id_18(mz_id_clean({raw}))",
+        ColumnType.TEXT: raw,
+        ColumnType.DATE: f"mz_date({raw})",
+        ColumnType.MONTH: f"mz_month({raw})",
+        ColumnType.DECIMAL: f"mz_decimal({raw})",
+        ColumnType.INTEGER: f"mz_integer({raw})",
+        ColumnType.REGION: f"mz_region({raw})",
+        ColumnType.SEX: f"mz_sex({raw})",
+    }[column.type]
+
+
+def _in_range(column: Column, value: str) -> str:
+    """A parsed value that is kept: dates within a plausible span."""
+    if column.type in (ColumnType.DATE, ColumnType.MONTH):
+        return (
+            f"CASE WHEN {value} BETWEEN DATE '{MIN_YEAR}-01-01' AND DATE '{MAX_YEAR}-12-31' "
+            f"THEN {value} END"
+        )
+    return value
+
+
+def _error(column: Column, raw: str, value: str) -> str:
+    """The reason code of a column's value, NULL when it can be used."""
+    missing = "'required'" if column.required else "NULL"
+    parts = [f"WHEN {raw} IS NULL THEN {missing}"]
+    bad = BAD_VALUE.get(column.type)
+    if bad:
+        parts.append(f"WHEN {value} IS NULL THEN '{bad}'")
+    if column.type in SIGNED:
+        parts.append(f"WHEN {value} < 0 THEN 'negative'")
+    return f"CASE {' '.join(parts)} END"
+
+
+def id_valid_sql(value: str, today: datetime.date) -> str:
+    """An 18-character number of 17 digits and a check digit or X, the check digit right, the
+    birth date real and neither before 1880 nor after today."""
+    return (
+        f"coalesce(length({value}) = 18 AND regexp_full_match({value}, '[0-9]{{17}}[0-9X]') "
+        f"AND mz_id_check({value}) = {value}[18] "
+        f"AND mz_id_birth({value}) BETWEEN DATE '{MIN_BIRTH.isoformat()}' "
+        f"AND DATE '{today.isoformat()}', false)"
+    )
+
+
+def typed_sql(
+    relation: str, mapping: dict[str, str], schema: DatasetSchema, today: datetime.date
+) -> str:
+    """Over a relation of raw columns: v_<column> (parsed, NULL when unmapped, empty or
+    unusable), e_<column> (reason code), id_valid, has_error, and the raw columns."""
+    mapped = [c for c in schema.columns if mapping.get(c.name)]
+    parsed = [f"{_parse(c, raw_name(c.name))} AS {quote_ident('p_' + c.name)}" for c in mapped]
+    inner = f"SELECT *{''.join(', ' + p for p in parsed)} FROM {relation}"
+    values: list[str] = []
+    errors: list[str] = []
+    for column in mapped:
+        p = _in_range(column, quote_ident("p_" + column.name))
+        values.append(f"{p} AS {val_name(column.name)}")
+        errors.append(f"{_error(column, raw_name(column.name), p)} AS {err_name(column.name)}")
+    middle = f"SELECT *{''.join(', ' + v for v in values + errors)} FROM ({inner})"
+    id_value = val_name("id_number") if mapping.get("id_number") else "NULL"
+    flags = [f"{id_valid_sql(id_value, today)} AS id_valid"]
+    error_names = [err_name(c.name) for c in schema.columns if mapping.get(c.name)]
+    any_error = " OR ".join(f"{e} IS NOT NULL" for e in error_names) or "false"
+    flags.append(f"({any_error}) AS has_error")
+    return f"SELECT *, {', '.join(flags)} FROM ({middle})"
+
+
+# --- out ----------------------------------------------------------------------------------------
+
+
+def out_columns(mapping: dict[str, str], schema: DatasetSchema) -> list[str]:
+    """The canonical Parquet's columns, from the typed relation."""
+    out: list[str] = []
+    id_value = val_name("id_number") if mapping.get("id_number") else "CAST(NULL AS VARCHAR)"
+    for column in schema.columns:
+        kind = PARQUET_TYPES[column.type]
+        value = val_name(column.name) if mapping.get(column.name) else "NULL"
+        if column.name == "sex":
+            derived = (
+                f"CASE WHEN id_valid THEN CASE WHEN (ascii({id_value}[17]) - 48) % 2 = 1 "
+                "THEN 'M' ELSE 'F' END END"
+            )
+            value = f"coalesce({value}, {derived})"
+        elif column.name == "birth_date":
+            value = f"coalesce({value}, CASE WHEN id_valid THEN mz_id_birth({id_value}) END)"
+        out.append(f"CAST({value} AS {kind}) AS {quote_ident(column.name)}")
+    out.append(f"CAST(row_no AS BIGINT) AS {ROW_NO}")
+    out.append(f"id_valid AS {ID_VALID}")
+    return out
