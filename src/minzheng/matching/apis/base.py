@@ -52,3 +52,15 @@ def matching_errors(rename: dict[str, str] | None = None) -> Iterator[None]:
         raise ValidationError({(rename or {}).get(k, k): v for k, v in e.errors.items()}) from None
     except MatchingConflict as e:
         raise Conflict(e.message) from None
+
+
+@contextmanager
+def state_conflicts() -> Iterator[None]:
+    """A refusal that names no field is the object's state (a dataset being validated cannot
+    be mapped again): someone changed it first, 409."""
+    try:
+        yield
+    except MatchingError as e:
+        if set(e.errors) == {NON_FIELD} and e.errors not in _ROLE_REFUSALS:
+            raise MatchingConflict(e.message) from None
+        raise

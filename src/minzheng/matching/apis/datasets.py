@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +22,7 @@ from minzheng.matching.apis.base import (
     DatasetReaders,
     MatchReaders,
     matching_errors,
+    state_conflicts,
 )
 from minzheng.matching.apis.serializers import (
     DatasetKindSerializer,
@@ -36,8 +35,6 @@ from minzheng.matching.models import DatasetStatus, ExternalDataset
 from minzheng.matching.schemas import SCHEMAS
 from minzheng.matching.services import datasets as services
 from minzheng.programs.apis.base import CodeField
-
-FILE_TOO_LARGE = "文件超过{limit}字节的上限,请分批上传"
 
 
 def dataset_for(request: Request, pk: int) -> ExternalDataset:
@@ -115,12 +112,6 @@ class MatchDatasetUploadApi(APIView):
             help_text="数据文件: CSV(UTF-8或GBK)、XLSX 或 Parquet,第一行为列标题"
         )
 
-        def validate_file(self, value: Any) -> Any:
-            limit = settings.MATCHING_UPLOAD_MAX_BYTES
-            if value.size > limit:
-                raise ValidationError(FILE_TOO_LARGE.format(limit=limit))
-            return value
-
     @extend_schema(
         summary="上传比对数据",
         description=(
@@ -187,7 +178,7 @@ class MatchDatasetMappingApi(APIView):
         dataset = dataset_for(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with matching_errors():
+        with matching_errors(), state_conflicts():
             services.dataset_map(
                 actor=request_user(request),
                 dataset=dataset,
@@ -210,7 +201,7 @@ class MatchDatasetValidateApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         dataset = dataset_for(request, pk)
-        with matching_errors():
+        with matching_errors(), state_conflicts():
             services.dataset_validate_enqueue(actor=request_user(request), dataset=dataset)
         return dataset_response(request, pk, code=status.HTTP_202_ACCEPTED)
 

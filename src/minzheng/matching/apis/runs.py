@@ -13,7 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from minzheng.core.api import Pagination, RegionCodeFilterField, paginated_response, request_user
+from minzheng.core.api import (
+    Pagination,
+    RegionCodeFilterField,
+    paginated_response,
+    request_user,
+)
 from minzheng.core.regions import prefix_q
 from minzheng.matching import selectors
 from minzheng.matching.apis.base import MatchOperators, MatchReaders, matching_errors
@@ -25,9 +30,12 @@ from minzheng.matching.apis.serializers import (
     engine_field,
     rule_field,
 )
+from minzheng.matching.errors import MatchingConflict, MatchingError
 from minzheng.matching.models import MatchRun, RunStatus
 from minzheng.matching.services import runs as services
 from minzheng.programs.apis.base import CodeField
+
+LIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 def run_for(request: Request, pk: int) -> MatchRun:
@@ -135,7 +143,13 @@ class MatchRunCancelApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         run = run_for(request, pk)
         with matching_errors():
-            services.run_cancel(actor=request_user(request), run=run)
+            try:
+                services.run_cancel(actor=request_user(request), run=run)
+            except MatchingError as e:
+                # A run no longer queued or running: its state changed under the caller.
+                if MatchRun.objects.filter(pk=pk, status__in=LIVE).exists():
+                    raise
+                raise MatchingConflict(e.message) from None
         return run_response(request, pk)
 
 

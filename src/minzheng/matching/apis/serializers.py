@@ -128,13 +128,29 @@ class MatchDatasetDetailSerializer(MatchDatasetSerializer):
         return DatasetColumnSerializer(schema.columns if schema else [], many=True).data
 
 
-class DatasetProblemSerializer(serializers.Serializer[Any]):
-    """A row the validation refused, as the report keeps it."""
+class RowNumberField(serializers.IntegerField):
+    """A row number of the report; a row-less problem (a heading) has none."""
 
-    row_no = serializers.IntegerField(allow_null=True, help_text="文件中的行号(与Excel中一致)")
+    def to_representation(self, value: Any) -> int | None:  # type: ignore[override]
+        return None if value in ("", None) else int(value)
+
+
+class DatasetProblemSerializer(serializers.Serializer[Any]):
+    """A row the validation refused or warned about, as the report keeps it."""
+
+    row_no = RowNumberField(allow_null=True, help_text="文件中的行号(与Excel中一致)")
     column = serializers.CharField(allow_blank=True, help_text="标准字段名")
     value = serializers.CharField(allow_blank=True, allow_null=True, help_text="原值")
-    reason = serializers.CharField(help_text="问题")
+    reason = serializers.CharField(allow_blank=True, help_text="问题")
+    code = serializers.CharField(allow_blank=True, help_text="问题代码")
+    error = serializers.BooleanField(
+        help_text=(
+            "true: 错误(整批数据因此不予启用);false: 提示(如保留待模糊比对的身份证号、剔除的重复行)"
+        )
+    )
+    message = serializers.CharField(
+        allow_blank=True, help_text="说明,如 第12行 死亡日期“2026-13-01”不是有效日期"
+    )
 
 
 # -- rules -------------------------------------------------------------------------------------
