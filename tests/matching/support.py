@@ -356,3 +356,78 @@ def vehicle_row(row_no: int, who: Person, plate: str, value: str = "85000.00") -
         "value": Decimal(value),
         "registered_on": datetime.date(2024, 5, 1),
     }
+
+
+# --- datasets and a stand-in for the rules ------------------------------------------------------
+
+
+def active_dataset(
+    kind: str,
+    path: Path,
+    *,
+    rows: int,
+    data_date: datetime.date = datetime.date(2026, 11, 20),
+    source: str = "县公安局",
+    supersede: bool = True,
+) -> Any:
+    """An ACTIVE delivery of `kind` whose canonical Parquet is `path` (the intake's result,
+    written directly); an earlier active one of the kind is superseded."""
+    from minzheng.matching.models import DatasetStatus, ExternalDataset
+
+    earlier = ExternalDataset.objects.filter(
+        kind=kind, region_code=COUNTY, status=DatasetStatus.ACTIVE
+    ).first()
+    if earlier is not None and supersede:
+        earlier.status = DatasetStatus.SUPERSEDED
+        earlier.save(update_fields=["status"])
+    return ExternalDataset.objects.create(
+        kind=kind,
+        region_code=COUNTY,
+        source=source,
+        data_date=data_date,
+        status=DatasetStatus.ACTIVE,
+        file_name=path.name,
+        file_format="parquet",
+        parquet_path=str(path),
+        total_rows=rows,
+        valid_rows=rows,
+        supersedes=earlier,
+    )
+
+
+class StandInRules:
+    """Replaces matching.apply.apply_rules: each rule "finds" the hits set for it here (a rule
+    whose dataset is not given is skipped, as the real one does)."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, list[dict[str, Any]]] = {}
+        self.calls = 0
+        self.fail: Exception | None = None
+
+    def __call__(
+        self, engine, *, beneficiaries, residents, datasets, rules, out_dir, progress=None
+    ):
+        from minzheng.matching.apply import RuleResult
+
+        self.calls += 1
+        if self.fail is not None:
+            raise self.fail
+        results = []
+        for done, (rule, _context) in enumerate(rules):
+            if progress is not None:
+                progress(f"比对:{rule.label}", done, len(rules))
+            if rule.dataset_kind is not None and rule.dataset_kind not in datasets:
+                results.append(RuleResult(rule.code, None, 0, 0.0, skipped="未提供数据"))
+                continue
+            rows = self.hits.get(rule.code, [])
+            path = write_hits(Path(out_dir) / f"{rule.code}.parquet", rows)
+            results.append(RuleResult(rule.code, path, len(rows), 0.01))
+        return results
+
+
+def stand_in_rules(monkeypatch: Any) -> StandInRules:
+    from minzheng.matching import apply
+
+    rules = StandInRules()
+    monkeypatch.setattr(apply, "apply_rules", rules)
+    return rules
