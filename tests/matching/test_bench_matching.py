@@ -24,29 +24,32 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> data.MatchingFiles:
     )
 
 
-def _rows(query: str) -> list[tuple[object, ...]]:
-    return duckdb.sql(query).fetchall()
+def _rows(query: str, *files: object) -> list[tuple[object, ...]]:
+    """Rows of `query` whose {} are the files' read_parquet (paths the test made)."""
+    return duckdb.sql(query.format(*(f"read_parquet('{p}')" for p in files))).fetchall()
 
 
 def test_the_generator_writes_valid_unique_ids_and_one_percent_of_hits(files):
     assert files.hits == data.hit_count(BENEFICIARIES) == 20
-    b, d = (f"read_parquet('{p}')" for p in (files.beneficiaries, files.external))
-    assert _rows(f"SELECT count(*), count(DISTINCT id_number) FROM {b}") == [(2000, 2000)]
-    assert _rows(f"SELECT count(*), count(DISTINCT id_number) FROM {d}") == [(6000, 6000)]
-    assert _rows(f"SELECT count(*) FROM {b} JOIN {d} USING (id_number)") == [(20,)]
+    b, d = files.beneficiaries, files.external
+    distinct = "SELECT count(*), count(DISTINCT id_number) FROM {}"
+    assert _rows(distinct, b) == [(2000, 2000)]
+    assert _rows(distinct, d) == [(6000, 6000)]
+    assert _rows("SELECT count(*) FROM {} AS b JOIN {} AS d USING (id_number)", b, d) == [(20,)]
     # the hits carry the beneficiary's own name, sex and birth date
-    assert _rows(f"SELECT count(*) FROM {b} JOIN {d} USING (id_number, name, sex, birth_date)") == [
-        (20,)
-    ]
+    same = "SELECT count(*) FROM {} AS b JOIN {} AS d USING (id_number, name, sex, birth_date)"
+    assert _rows(same, b, d) == [(20,)]
     sample = _rows(
-        f"SELECT id_number, birth_date, sex FROM {d} UNION ALL SELECT id_number, "
-        f"birth_date, sex FROM {b}"
+        "SELECT id_number, birth_date, sex FROM {} UNION ALL "
+        "SELECT id_number, birth_date, sex FROM {}",
+        d,
+        b,
     )
     for number, birth, sex in sample:
         assert ric.is_valid(number), number
         assert ric.get_birth_date(number) == birth
         assert (int(number[16]) % 2 == 1) == (sex == "M")
-    villages = {v for (v,) in _rows(f"SELECT DISTINCT region_code FROM {b}")}
+    villages = {v for (v,) in _rows("SELECT DISTINCT region_code FROM {}", b)}
     assert villages <= set(data.demo_villages())
     # a second call finds the files it wrote
     again = data.generate(BENEFICIARIES, EXTERNAL, folder=files.folder, log=False)
@@ -66,10 +69,10 @@ def test_the_run_lands_one_flag_per_hit_and_the_bare_join_finds_the_same(files):
     hit_ids = {
         number
         for (number,) in _rows(
-            f"SELECT id_number FROM read_parquet('{files.beneficiaries}') "
-            f"WHERE (person_id - 1) % {data.HIT_EVERY} = {data.HIT_AT}"
+            "SELECT id_number FROM {} WHERE (person_id - 1) % 100 = 37", files.beneficiaries
         )
     }
     flagged = set(MatchFlag.objects.values_list("person_id", flat=True))
+    assert (data.HIT_EVERY, data.HIT_AT) == (100, 37)
     assert len(hit_ids) == len(flagged) == files.hits
     assert all((pid - 1) % data.HIT_EVERY == data.HIT_AT for pid in flagged)
