@@ -132,8 +132,8 @@ def heading_choices(dataset: ExternalDataset) -> list[tuple[str, str]]:
     choices: list[tuple[str, str]] = []
     for i, h in enumerate(headers):
         example = next((r[i] for r in rows if i < len(r) and r[i].strip()), "")
-        if len(example) > 16:
-            example = example[:15] + "…"
+        if len(example) > 20:
+            example = example[:19] + "…"
         choices.append((h, f"{h}(例:{example})" if example else h))
     return choices
 

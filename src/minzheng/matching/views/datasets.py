@@ -38,9 +38,11 @@ from minzheng.registry.views.common import current_user, paginate, render_page
 
 UPLOADED = "已上传{name},请核对字段对应"
 VALIDATING = "正在校验{name},完成后显示校验报告"
-PROBLEM_HEADERS = ["行号", "列", "内容", "问题"]
+PROBLEM_HEADERS = ["行号", "列", "内容", "问题", "处理", "说明"]
 SHOWN_PROBLEMS = 200
-MAPPABLE = (DatasetStatus.UPLOADED, DatasetStatus.REFUSED)
+REFUSES = "须更正"
+KEPT = "仅提示"
+MAPPABLE = (DatasetStatus.UPLOADED, DatasetStatus.REFUSED, DatasetStatus.FAILED)
 
 
 @dataclass
@@ -169,32 +171,37 @@ def dataset_columns(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 def _reason_counts(dataset: ExternalDataset, problems: list[dict[str, Any]]) -> list[Any]:
-    """[(reason, rows)] from the report ("by_reason" as {reason: n} or [{reason, count}]),
-    else counted from the problem rows listed."""
-    report = dataset.report or {}
-    raw = report.get("by_reason") or report.get("reasons")
+    """[{reason, column, count, error}] from the report's "reasons", else counted from the
+    problem rows listed."""
+    raw = (dataset.report or {}).get("reasons")
     if isinstance(raw, dict):
-        return sorted(raw.items(), key=lambda kv: -int(kv[1] or 0))
+        raw = [{"reason": k, "count": v} for k, v in raw.items()]
     if isinstance(raw, list):
-        return [(r.get("reason", ""), r.get("count", 0)) for r in raw if isinstance(r, dict)]
-    counts: dict[str, int] = {}
-    for p in problems:
-        counts[str(p.get("reason", ""))] = counts.get(str(p.get("reason", "")), 0) + 1
-    return sorted(counts.items(), key=lambda kv: -kv[1])
+        lines = [r for r in raw if isinstance(r, dict)]
+    else:
+        counted: dict[tuple[str, str, bool], int] = {}
+        for p in problems:
+            key = (str(p.get("reason", "")), str(p.get("column_label", "")), p.get("error", True))
+            counted[key] = counted.get(key, 0) + 1
+        lines = [
+            {"reason": r, "column": c, "error": e, "count": n} for (r, c, e), n in counted.items()
+        ]
+    # Errors (that refuse the delivery) first, then the biggest counts.
+    return sorted(lines, key=lambda r: (not r.get("error", True), -int(r.get("count") or 0)))
 
 
 def _problem_rows(dataset: ExternalDataset) -> list[dict[str, Any]]:
     try:
         rows = dataset_services.dataset_report_rows(dataset)
-    except NotImplementedError:
-        rows = list((dataset.report or {}).get("rows", []))
+    except NotImplementedError:  # until the service lands
+        rows = list((dataset.report or {}).get("samples", []))
     schema = SCHEMAS.get(dataset.kind)
     labels = {c.name: str(c.label) for c in schema.columns} if schema else {}
     labels |= {"row": "整行", "id_number": "身份证号码"}
     out = []
     for r in rows:
         column = str(r.get("column", "") or "")
-        out.append({**r, "column_label": labels.get(column, column)})
+        out.append({"error": True, **r, "column_label": labels.get(column, column)})
     return out
 
 
@@ -209,6 +216,8 @@ def _report_context(user: Any, dataset: ExternalDataset) -> dict[str, Any]:
         "shows_report": shows_report,
         "problems": problems[:SHOWN_PROBLEMS],
         "problem_count": len(problems),
+        "error_count": sum(1 for p in problems if p.get("error", True)),
+        "truncated": bool((dataset.report or {}).get("samples_truncated")),
         "reasons": _reason_counts(dataset, problems),
         "mapping": [
             (c.label, dataset.column_mapping.get(c.name, ""), c.required)
@@ -244,7 +253,14 @@ def dataset_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _export_problems(problems: list[dict[str, Any]]) -> Iterator[Sequence[Any]]:
     for p in problems:
-        yield [p.get("row_no", ""), p["column_label"], p.get("value", ""), p.get("reason", "")]
+        yield [
+            p.get("row_no", ""),
+            p["column_label"],
+            p.get("value", ""),
+            p.get("reason", ""),
+            REFUSES if p.get("error", True) else KEPT,
+            p.get("message", ""),
+        ]
 
 
 @dataset_reader

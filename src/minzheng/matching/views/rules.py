@@ -87,7 +87,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 def _history(user: User, code: str) -> list[Any]:
     events = scoped(AuditEvent.objects.filter(action=RULE_ACTION), user)
-    events = events.filter(Q(object_id=code) | Q(object_id__endswith=f":{code}"))
+    events = events.filter(Q(changes__rule=code) | Q(object_id=code))
     return event_rows(events.select_related("actor").order_by("-at", "-id")[:100])
 
 
