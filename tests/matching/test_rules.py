@@ -236,6 +236,9 @@ def test_death_fuzzy_default_threshold(world: World, tmp_path: Path, stand_in_li
         ("重度残疾人护理补贴", "disability_care"),
         ("高龄津贴", "age_allowance"),
         ("临时救助", "临时救助"),
+        ("城市医疗救助", "城市医疗救助"),
+        ("农村\u3000低保", "dibao_rural"),
+        ("城市最低生活保障", "dibao_urban"),
     ],
 )
 def test_program_names_map_to_codes(text: str, code: str, tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ What keeps the two engines identical:
   (no QUALIFY), CASE, LIKE, substr, greatest, coalesce.
 
 Limits (max_vehicles, max_houses, max_businesses, monthly_standard) are the case's own snapshot
-columns; a NULL limit means the county set none, and the rule does not apply to that case."""
+columns; a NULL limit means the county set none for the case's program (特困 in the demo), and
+the rule does not apply to that case (for real estate: neither the homes beyond the limit nor
+the shops and parking spaces). A NULL vehicle_exempt_value exempts no vehicle by its value.
+
+Whose rows count: exact rules join on the ID number of rows with id_valid. Deaths, cremations,
+income and double enrollment look at counted members (the beneficiaries); assets, public
+employment and disability at every member of the case's household as the rolls list it. One
+hit per (case, person, evidence row) unless the rule says otherwise."""
 
 from __future__ import annotations
 
@@ -56,26 +63,29 @@ NON_RESIDENTIAL_USAGES = (
 BUSINESS_CLOSED_STATUSES = ("注销", "吊销", "撤销")
 
 # Program names and codes as other departments' rolls write them -> our program codes.
-# Checked in order; the first pattern contained in the (space-free) text wins. 低保边缘 is not
-# 低保. A generic 低保 (城乡低保, 最低生活保障) becomes "dibao", the same program as either.
-PROGRAM_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("边缘", "dibao_edge"),
-    ("dibao_urban", "dibao_urban"),
-    ("dibao_rural", "dibao_rural"),
-    ("disability_care", DISABILITY_CARE),
-    ("age_allowance", AGE_ALLOWANCE),
-    ("tekun", "tekun"),
-    ("特困", "tekun"),
-    ("五保", "tekun"),
-    ("护理补贴", DISABILITY_CARE),
-    ("高龄", AGE_ALLOWANCE),
-    ("城乡", "dibao"),
-    ("城市", "dibao_urban"),
-    ("城镇", "dibao_urban"),
-    ("农村", "dibao_rural"),
-    ("低保", "dibao"),
-    ("最低生活保障", "dibao"),
-    ("dibao", "dibao"),
+# Checked in order; the first entry whose every part the text (lower case, without spaces)
+# contains wins. 低保边缘 is not 低保; 城市/城镇/农村 say which 低保 only next to 低保.
+# A generic 低保 (城乡低保, 最低生活保障) becomes "dibao", the same program as either.
+PROGRAM_PATTERNS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("边缘",), "dibao_edge"),
+    (("dibao_urban",), "dibao_urban"),
+    (("dibao_rural",), "dibao_rural"),
+    (("disability_care",), DISABILITY_CARE),
+    (("age_allowance",), AGE_ALLOWANCE),
+    (("tekun",), "tekun"),
+    (("特困",), "tekun"),
+    (("五保",), "tekun"),
+    (("护理补贴",), DISABILITY_CARE),
+    (("高龄",), AGE_ALLOWANCE),
+    (("城市", "低保"), "dibao_urban"),
+    (("城镇", "低保"), "dibao_urban"),
+    (("城市", "最低生活保障"), "dibao_urban"),
+    (("城镇", "最低生活保障"), "dibao_urban"),
+    (("农村", "低保"), "dibao_rural"),
+    (("农村", "最低生活保障"), "dibao_rural"),
+    (("低保",), "dibao"),
+    (("最低生活保障",), "dibao"),
+    (("dibao",), "dibao"),
 )
 # Both sides of a 低保 family: the generic name matches either.
 DIBAO_FAMILY = ("dibao", "dibao_urban", "dibao_rural")
@@ -89,8 +99,12 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(_lit(v) for v in values) + ")"
 
 
+def _contains(column: str, part: str) -> str:
+    return f"{column} LIKE {_lit('%' + part + '%')}"
+
+
 def _any_like(column: str, parts: tuple[str, ...]) -> str:
-    return "(" + " OR ".join(f"{column} LIKE {_lit('%' + p + '%')}" for p in parts) + ")"
+    return "(" + " OR ".join(_contains(column, p) for p in parts) + ")"
 
 
 def _date(d: datetime.date) -> str:
@@ -100,9 +114,10 @@ def _date(d: datetime.date) -> str:
 def program_code_sql(column: str) -> str:
     """Our program code for another roll's program text (PROGRAM_PATTERNS); the trimmed text
     itself when nothing matches."""
-    text = f"lower(replace(trim({column}), ' ', ''))"
+    text = f"lower(replace(replace(trim({column}), ' ', ''), '\u3000', ''))"
     whens = " ".join(
-        f"WHEN {text} LIKE {_lit('%' + p + '%')} THEN {_lit(c)}" for p, c in PROGRAM_PATTERNS
+        f"WHEN {' AND '.join(_contains(text, part) for part in parts)} THEN {_lit(code)}"
+        for parts, code in PROGRAM_PATTERNS
     )
     return f"(CASE {whens} ELSE {text} END)"
 

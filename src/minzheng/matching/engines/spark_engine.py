@@ -47,6 +47,7 @@ def spark_session(master: str | None = None, driver_memory: str | None = None) -
         .config("spark.driver.memory", driver_memory or "2g")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "Asia/Shanghai")
         .config("spark.sql.ansi.enabled", "false")
     )
