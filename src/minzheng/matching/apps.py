@@ -16,3 +16,8 @@ class MatchingConfig(AppConfig):
         from minzheng.matching.permissions import ABILITIES
 
         register_abilities(ABILITIES)
+
+        from minzheng.matching.receivers import on_review_completed
+        from minzheng.programs.signals import review_completed
+
+        review_completed.connect(on_review_completed, dispatch_uid="matching.on_review_completed")

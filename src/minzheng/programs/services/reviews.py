@@ -46,6 +46,7 @@ from minzheng.programs.policies.base import Calculation, MissingStandard
 from minzheng.programs.services import benefits
 from minzheng.programs.services.errors import CaseConflict, CaseError
 from minzheng.programs.services.events import case_audit
+from minzheng.programs.signals import review_completed
 from minzheng.registry.models import Declaration, IncomeKind, Person
 
 REVIEW_NOT_ALLOWED = "只有乡镇(街道)和县(区)民政经办人员可以办理复核"
@@ -335,6 +336,7 @@ def review_complete(
         outcome=outcome,
         amount=conclusion.new_amount,
     )
+    review_completed.send(sender=Review, actor=actor, review=review, outcome=outcome)
     return review
 
 
