@@ -6,157 +6,443 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('programs', '0003_leaner_indexes_room_for_updates'),
-        ('registry', '0003_person_search_key_indexes'),
+        ("programs", "0003_leaner_indexes_room_for_updates"),
+        ("registry", "0003_person_search_key_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExternalDataset',
+            name="ExternalDataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('death', '死亡人员'), ('cremation', '火化人员'), ('vehicle', '机动车登记'), ('real_estate', '不动产登记'), ('business', '工商登记'), ('employment', '就业参保(工资)'), ('pension', '养老金领取'), ('public_employee', '财政供养人员'), ('disability', '残疾人登记'), ('hospital', '住院高额费用'), ('program_enrollment', '救助保障名册')], max_length=24, verbose_name='数据类别')),
-                ('region_code', models.CharField(db_index=True, max_length=12, verbose_name='所属区划代码')),
-                ('source', models.CharField(max_length=100, verbose_name='提供单位')),
-                ('data_date', models.DateField(verbose_name='数据截止日期')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('status', models.CharField(choices=[('uploaded', '待对应字段'), ('validating', '校验中'), ('refused', '校验未通过'), ('active', '在用'), ('superseded', '已被新数据替代'), ('failed', '导入失败')], default='uploaded', max_length=12, verbose_name='状态')),
-                ('file_name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('file_format', models.CharField(max_length=8, verbose_name='文件格式')),
-                ('encoding', models.CharField(blank=True, max_length=16, verbose_name='字符编码')),
-                ('file_size', models.BigIntegerField(default=0, verbose_name='文件大小(字节)')),
-                ('sha256', models.CharField(blank=True, editable=False, max_length=64)),
-                ('upload_path', models.CharField(blank=True, editable=False, max_length=500)),
-                ('headers', models.JSONField(blank=True, default=list, verbose_name='文件列名')),
-                ('sample_rows', models.JSONField(blank=True, default=list, verbose_name='样例数据')),
-                ('column_mapping', models.JSONField(blank=True, default=dict, verbose_name='字段对应')),
-                ('parquet_path', models.CharField(blank=True, editable=False, max_length=500)),
-                ('total_rows', models.BigIntegerField(default=0, verbose_name='数据行数')),
-                ('valid_rows', models.BigIntegerField(default=0, verbose_name='有效行数')),
-                ('error_rows', models.BigIntegerField(default=0, verbose_name='错误行数')),
-                ('invalid_id_rows', models.BigIntegerField(default=0, verbose_name='身份证号无效行数')),
-                ('duplicate_rows', models.BigIntegerField(default=0, verbose_name='重复行数')),
-                ('report', models.JSONField(blank=True, default=dict, verbose_name='校验报告')),
-                ('rows_done', models.BigIntegerField(default=0, verbose_name='已处理行数')),
-                ('percent', models.PositiveSmallIntegerField(default=0, verbose_name='进度(%)')),
-                ('message', models.CharField(blank=True, max_length=300, verbose_name='提示')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='上传时间')),
-                ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='启用时间')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='matching.externaldataset', verbose_name='替代的数据')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("death", "死亡人员"),
+                            ("cremation", "火化人员"),
+                            ("vehicle", "机动车登记"),
+                            ("real_estate", "不动产登记"),
+                            ("business", "工商登记"),
+                            ("employment", "就业参保(工资)"),
+                            ("pension", "养老金领取"),
+                            ("public_employee", "财政供养人员"),
+                            ("disability", "残疾人登记"),
+                            ("hospital", "住院高额费用"),
+                            ("program_enrollment", "救助保障名册"),
+                        ],
+                        max_length=24,
+                        verbose_name="数据类别",
+                    ),
+                ),
+                (
+                    "region_code",
+                    models.CharField(db_index=True, max_length=12, verbose_name="所属区划代码"),
+                ),
+                ("source", models.CharField(max_length=100, verbose_name="提供单位")),
+                ("data_date", models.DateField(verbose_name="数据截止日期")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "待对应字段"),
+                            ("validating", "校验中"),
+                            ("refused", "校验未通过"),
+                            ("active", "在用"),
+                            ("superseded", "已被新数据替代"),
+                            ("failed", "导入失败"),
+                        ],
+                        default="uploaded",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("file_format", models.CharField(max_length=8, verbose_name="文件格式")),
+                ("encoding", models.CharField(blank=True, max_length=16, verbose_name="字符编码")),
+                ("file_size", models.BigIntegerField(default=0, verbose_name="文件大小(字节)")),
+                ("sha256", models.CharField(blank=True, editable=False, max_length=64)),
+                ("upload_path", models.CharField(blank=True, editable=False, max_length=500)),
+                ("headers", models.JSONField(blank=True, default=list, verbose_name="文件列名")),
+                (
+                    "sample_rows",
+                    models.JSONField(blank=True, default=list, verbose_name="样例数据"),
+                ),
+                (
+                    "column_mapping",
+                    models.JSONField(blank=True, default=dict, verbose_name="字段对应"),
+                ),
+                ("parquet_path", models.CharField(blank=True, editable=False, max_length=500)),
+                ("total_rows", models.BigIntegerField(default=0, verbose_name="数据行数")),
+                ("valid_rows", models.BigIntegerField(default=0, verbose_name="有效行数")),
+                ("error_rows", models.BigIntegerField(default=0, verbose_name="错误行数")),
+                (
+                    "invalid_id_rows",
+                    models.BigIntegerField(default=0, verbose_name="身份证号无效行数"),
+                ),
+                ("duplicate_rows", models.BigIntegerField(default=0, verbose_name="重复行数")),
+                ("report", models.JSONField(blank=True, default=dict, verbose_name="校验报告")),
+                ("rows_done", models.BigIntegerField(default=0, verbose_name="已处理行数")),
+                ("percent", models.PositiveSmallIntegerField(default=0, verbose_name="进度(%)")),
+                ("message", models.CharField(blank=True, max_length=300, verbose_name="提示")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
+                (
+                    "activated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="启用时间"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="matching.externaldataset",
+                        verbose_name="替代的数据",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '比对数据',
-                'verbose_name_plural': '比对数据',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "比对数据",
+                "verbose_name_plural": "比对数据",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MatchRule',
+            name="MatchRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='规则代码')),
-                ('region_code', models.CharField(blank=True, max_length=12, verbose_name='适用区划代码')),
-                ('enabled', models.BooleanField(default=True, verbose_name='启用')),
-                ('threshold', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True, verbose_name='匹配阈值(匹配权重)')),
-                ('due_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='核实时限(工作日)')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="规则代码")),
+                (
+                    "region_code",
+                    models.CharField(blank=True, max_length=12, verbose_name="适用区划代码"),
+                ),
+                ("enabled", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="匹配阈值(匹配权重)",
+                    ),
+                ),
+                (
+                    "due_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="核实时限(工作日)"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '比对规则',
-                'verbose_name_plural': '比对规则',
-                'ordering': ['code', 'region_code'],
+                "verbose_name": "比对规则",
+                "verbose_name_plural": "比对规则",
+                "ordering": ["code", "region_code"],
             },
         ),
         migrations.CreateModel(
-            name='MatchRun',
+            name="MatchRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, unique=True, verbose_name='比对批次')),
-                ('region_code', models.CharField(db_index=True, max_length=12, verbose_name='比对区划代码')),
-                ('engine', models.CharField(default='duckdb', max_length=8, verbose_name='比对引擎')),
-                ('as_of', models.DateField(verbose_name='比对基准日')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '比对中'), ('done', '已完成'), ('failed', '失败'), ('cancelled', '已取消')], default='queued', max_length=12, verbose_name='状态')),
-                ('stage', models.CharField(blank=True, max_length=60, verbose_name='进度')),
-                ('percent', models.PositiveSmallIntegerField(default=0, verbose_name='进度(%)')),
-                ('message', models.TextField(blank=True, verbose_name='提示')),
-                ('rules', models.JSONField(blank=True, default=list, verbose_name='比对规则')),
-                ('datasets', models.JSONField(blank=True, default=dict, verbose_name='比对数据')),
-                ('rule_counts', models.JSONField(blank=True, default=dict, verbose_name='各规则命中')),
-                ('beneficiary_count', models.PositiveIntegerField(default=0, verbose_name='比对人数')),
-                ('hit_count', models.PositiveIntegerField(default=0, verbose_name='命中数')),
-                ('new_flag_count', models.PositiveIntegerField(default=0, verbose_name='新增疑点数')),
-                ('seconds', models.DecimalField(decimal_places=1, max_digits=9, null=True, verbose_name='耗时(秒)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='开始时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=40, unique=True, verbose_name="比对批次")),
+                (
+                    "region_code",
+                    models.CharField(db_index=True, max_length=12, verbose_name="比对区划代码"),
+                ),
+                (
+                    "engine",
+                    models.CharField(default="duckdb", max_length=8, verbose_name="比对引擎"),
+                ),
+                ("as_of", models.DateField(verbose_name="比对基准日")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "比对中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("stage", models.CharField(blank=True, max_length=60, verbose_name="进度")),
+                ("percent", models.PositiveSmallIntegerField(default=0, verbose_name="进度(%)")),
+                ("message", models.TextField(blank=True, verbose_name="提示")),
+                ("rules", models.JSONField(blank=True, default=list, verbose_name="比对规则")),
+                ("datasets", models.JSONField(blank=True, default=dict, verbose_name="比对数据")),
+                (
+                    "rule_counts",
+                    models.JSONField(blank=True, default=dict, verbose_name="各规则命中"),
+                ),
+                (
+                    "beneficiary_count",
+                    models.PositiveIntegerField(default=0, verbose_name="比对人数"),
+                ),
+                ("hit_count", models.PositiveIntegerField(default=0, verbose_name="命中数")),
+                (
+                    "new_flag_count",
+                    models.PositiveIntegerField(default=0, verbose_name="新增疑点数"),
+                ),
+                (
+                    "seconds",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=9, null=True, verbose_name="耗时(秒)"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="开始时间"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '比对批次',
-                'verbose_name_plural': '比对批次',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "比对批次",
+                "verbose_name_plural": "比对批次",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MatchFlag',
+            name="MatchFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(db_index=True, max_length=40, verbose_name='比对规则')),
-                ('action', models.CharField(choices=[('suspend', '次月暂停发放,待核实'), ('review', '转入复核'), ('candidate', '疑似漏保,建议纳入')], max_length=12, verbose_name='处理方式')),
-                ('region_code', models.CharField(db_index=True, max_length=12, verbose_name='所在村(社区)区划代码')),
-                ('program', models.CharField(blank=True, max_length=32, verbose_name='救助项目')),
-                ('row_no', models.BigIntegerField(blank=True, null=True, verbose_name='数据行号')),
-                ('evidence_key', models.CharField(max_length=64)),
-                ('evidence', models.JSONField(default=dict, verbose_name='比对依据')),
-                ('summary', models.CharField(max_length=300, verbose_name='疑点摘要')),
-                ('match_weight', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='匹配权重')),
-                ('status', models.CharField(choices=[('open', '待核实'), ('confirmed', '核实属实'), ('dismissed', '核实不属实')], db_index=True, default='open', max_length=10, verbose_name='核实状态')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='核实时限')),
-                ('outcome', models.CharField(blank=True, max_length=12, verbose_name='处理结果')),
-                ('outcome_reason', models.TextField(blank=True, verbose_name='核实情况')),
-                ('worked_at', models.DateTimeField(blank=True, null=True, verbose_name='核实时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='发现时间')),
-                ('case', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.case', verbose_name='案件')),
-                ('dataset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='matching.externaldataset', verbose_name='比对数据')),
-                ('household', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household', verbose_name='家庭')),
-                ('person', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.person', verbose_name='人员')),
-                ('review', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programs.review', verbose_name='复核任务')),
-                ('worked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('last_run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='matching.matchrun', verbose_name='最近命中批次')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flags', to='matching.matchrun', verbose_name='发现批次')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(db_index=True, max_length=40, verbose_name="比对规则")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("suspend", "次月暂停发放,待核实"),
+                            ("review", "转入复核"),
+                            ("candidate", "疑似漏保,建议纳入"),
+                        ],
+                        max_length=12,
+                        verbose_name="处理方式",
+                    ),
+                ),
+                (
+                    "region_code",
+                    models.CharField(
+                        db_index=True, max_length=12, verbose_name="所在村(社区)区划代码"
+                    ),
+                ),
+                ("program", models.CharField(blank=True, max_length=32, verbose_name="救助项目")),
+                ("row_no", models.BigIntegerField(blank=True, null=True, verbose_name="数据行号")),
+                ("evidence_key", models.CharField(max_length=64)),
+                ("evidence", models.JSONField(default=dict, verbose_name="比对依据")),
+                ("summary", models.CharField(max_length=300, verbose_name="疑点摘要")),
+                (
+                    "match_weight",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=7,
+                        null=True,
+                        verbose_name="匹配权重",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "待核实"),
+                            ("confirmed", "核实属实"),
+                            ("dismissed", "核实不属实"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                        verbose_name="核实状态",
+                    ),
+                ),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="核实时限")),
+                ("outcome", models.CharField(blank=True, max_length=12, verbose_name="处理结果")),
+                ("outcome_reason", models.TextField(blank=True, verbose_name="核实情况")),
+                ("worked_at", models.DateTimeField(blank=True, null=True, verbose_name="核实时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="发现时间")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.case",
+                        verbose_name="案件",
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="matching.externaldataset",
+                        verbose_name="比对数据",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.household",
+                        verbose_name="家庭",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.person",
+                        verbose_name="人员",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programs.review",
+                        verbose_name="复核任务",
+                    ),
+                ),
+                (
+                    "worked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "last_run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="matching.matchrun",
+                        verbose_name="最近命中批次",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="flags",
+                        to="matching.matchrun",
+                        verbose_name="发现批次",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '比对疑点',
-                'verbose_name_plural': '比对疑点',
-                'ordering': ['status', 'due_on', 'id'],
+                "verbose_name": "比对疑点",
+                "verbose_name_plural": "比对疑点",
+                "ordering": ["status", "due_on", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='externaldataset',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'active')), fields=('kind', 'region_code'), name='matching_one_active_dataset_per_kind'),
+            model_name="externaldataset",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "active")),
+                fields=("kind", "region_code"),
+                name="matching_one_active_dataset_per_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchrule',
-            constraint=models.UniqueConstraint(fields=('code', 'region_code'), name='matching_rule_region'),
+            model_name="matchrule",
+            constraint=models.UniqueConstraint(
+                fields=("code", "region_code"), name="matching_rule_region"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('region_code',), name='matching_one_live_run_per_region'),
+            model_name="matchrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("region_code",),
+                name="matching_one_live_run_per_region",
+            ),
         ),
         migrations.AddIndex(
-            model_name='matchflag',
-            index=models.Index(fields=['run', 'rule'], name='matching_flag_run_rule'),
+            model_name="matchflag",
+            index=models.Index(fields=["run", "rule"], name="matching_flag_run_rule"),
         ),
         migrations.AddConstraint(
-            model_name='matchflag',
-            constraint=models.UniqueConstraint(fields=('rule', 'person', 'evidence_key'), name='matching_flag_once'),
+            model_name="matchflag",
+            constraint=models.UniqueConstraint(
+                fields=("rule", "person", "evidence_key"), name="matching_flag_once"
+            ),
         ),
     ]
