@@ -40,7 +40,6 @@ from minzheng.matching.engines import ENGINES, engine_open
 from minzheng.matching.engines.duckdb_engine import _quote, duckdb_connect
 from minzheng.matching.errors import MatchingError
 from minzheng.matching.models import (
-    DatasetStatus,
     ExternalDataset,
     FlagStatus,
     MatchFlag,
@@ -167,14 +166,10 @@ def _region_name(code: str) -> str:
 
 
 def active_datasets_of(region_code: str) -> dict[str, ExternalDataset]:
-    """{kind: the active delivery} of a county (the intake's active_datasets once it exists)."""
-    from minzheng.matching.services import datasets as intake
+    """{kind: the active delivery} of the county (the intake's active_datasets)."""
+    from minzheng.matching.services.datasets import active_datasets
 
-    finder = getattr(intake, "active_datasets", None)
-    if finder is not None:
-        return dict(finder(region_code))
-    active = ExternalDataset.objects.filter(region_code=region_code, status=DatasetStatus.ACTIVE)
-    return {d.kind: d for d in active}
+    return active_datasets(region_code)
 
 
 def _rule_codes(rules: list[str] | None, region_code: str) -> list[str]:
