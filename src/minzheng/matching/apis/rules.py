@@ -99,7 +99,7 @@ class MatchRuleUpdateApi(APIView):
     def patch(self, request: Request, code: str) -> Response:
         actor = request_user(request)
         rule = rule_for(code)
-        data = self.InputSerializer(data=request.data)
+        data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         f = data.validated_data
         county = county_of(actor)

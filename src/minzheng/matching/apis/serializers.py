@@ -111,7 +111,8 @@ class MatchDatasetSerializer(serializers.Serializer[ExternalDataset]):
 class MatchDatasetDetailSerializer(MatchDatasetSerializer):
     headers = serializers.ListField(child=serializers.CharField(), help_text="文件的列标题")
     sample_rows = serializers.ListField(
-        child=serializers.JSONField(), help_text="文件的前几行(按列标题),供核对字段对应"
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True)),
+        help_text="文件的前几行(各行的值按列标题的顺序),供核对字段对应",
     )
     column_mapping = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
@@ -139,7 +140,7 @@ class DatasetProblemSerializer(serializers.Serializer[Any]):
     """A row the validation refused or warned about, as the report keeps it."""
 
     row_no = RowNumberField(allow_null=True, help_text="文件中的行号(与Excel中一致)")
-    column = serializers.CharField(allow_blank=True, help_text="标准字段名")
+    column = serializers.CharField(allow_blank=True, help_text="字段(中文名称)")
     value = serializers.CharField(allow_blank=True, allow_null=True, help_text="原值")
     reason = serializers.CharField(allow_blank=True, help_text="问题")
     code = serializers.CharField(allow_blank=True, help_text="问题代码")
