@@ -1169,6 +1169,251 @@ PAYMENT_PAGE_ROWS = [
 PAGE_ROWS += PAYMENT_PAGE_ROWS
 PAYMENT_ROWS = PAYMENT_API_ROWS + PAYMENT_PAGE_ROWS
 
+# -- matching (信息比对) -------------------------------------------------------------------------
+
+# The roles of matching/permissions.py, written out again so that the matrix checks them.
+MATCH_READERS = frozenset(
+    {
+        Role.TOWNSHIP_CLERK,
+        Role.TOWNSHIP_LEADER,
+        Role.COUNTY_OFFICER,
+        Role.COUNTY_LEADER,
+        Role.AUDITOR,
+        Role.SYSTEM_ADMIN,
+    }
+)
+DATASET_KEEPERS = frozenset({Role.COUNTY_OFFICER})
+DATASET_READERS = frozenset(
+    {Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.AUDITOR, Role.SYSTEM_ADMIN}
+)
+MATCH_OPERATORS = frozenset({Role.COUNTY_OFFICER})
+FLAG_WORKERS = CASEWORKERS  # the reviewers: township clerk and leader, county officer and leader
+RULE_EDITORS = frozenset({Role.COUNTY_OFFICER, Role.COUNTY_LEADER, Role.SYSTEM_ADMIN})
+
+DEATHS_CSV = "身份证号,姓名,死亡日期\n{id_number},张三,2026-10-01\n"
+
+
+def match_world(world: World) -> dict[str, Any]:
+    """The matching objects of a world: the county's delivery of deaths, uploaded and waiting
+    for its columns, and an earlier one refused with its report; two runs of the world's
+    township (a township's run, so that the neighbouring township does not see it as it would
+    see a county's), one done and one queued; and the head flagged by the done run as a 漏保
+    candidate."""
+    from minzheng.matching.models import ExternalDataset, MatchFlag, MatchRun
+
+    code = world.region.code
+    county, township = code[:6] + "000000", code[:9] + "000"
+    officer = make_user(world.account.username + "_matcher", Role.COUNTY_OFFICER, county)
+    today = timezone.localdate()
+    dataset = ExternalDataset.objects.create(
+        kind="death",
+        region_code=county,
+        source="县公安局",
+        data_date=today,
+        file_name="死亡人员.csv",
+        file_format="csv",
+        encoding="utf-8",
+        headers=["身份证号", "姓名", "死亡日期"],
+        sample_rows=[[world.head.id_number, "张三", "2026-10-01"]],
+        column_mapping={"id_number": "身份证号", "name": "姓名", "death_date": "死亡日期"},
+        created_by=officer,
+    )
+    refused = ExternalDataset.objects.create(
+        kind="death",
+        region_code=county,
+        source="县殡仪馆",
+        data_date=today,
+        status="refused",
+        file_name="死亡人员(有误).csv",
+        file_format="csv",
+        encoding="utf-8",
+        headers=["身份证号", "姓名", "死亡日期"],
+        column_mapping={"id_number": "身份证号", "name": "姓名", "death_date": "死亡日期"},
+        total_rows=2,
+        valid_rows=1,
+        error_rows=1,
+        invalid_id_rows=1,
+        report={
+            "samples": [
+                {
+                    "row_no": 3,
+                    "column": "死亡日期",
+                    "value": "2026-13-45",
+                    "reason": "不是有效日期",
+                    "code": "bad_date",
+                    "error": True,
+                }
+            ]
+        },
+        created_by=officer,
+    )
+    done = MatchRun.objects.create(
+        number=f"BD{township}01",
+        region_code=township,
+        as_of=today,
+        status="done",
+        rules=["age_allowance_missing"],
+        rule_counts={"age_allowance_missing": {"hits": 1, "new": 1, "seconds": 0.1}},
+        hit_count=1,
+        new_flag_count=1,
+        percent=100,
+        created_by=officer,
+    )
+    queued = MatchRun.objects.create(
+        number=f"BD{township}02", region_code=township, as_of=today, created_by=officer
+    )
+    flag = MatchFlag.objects.create(
+        rule="age_allowance_missing",
+        action="candidate",
+        run=done,
+        last_run=done,
+        person=world.head,
+        household=world.household,
+        region_code=code,
+        program="age_allowance",
+        evidence_key=f"age-{world.head.pk}",
+        evidence={"figure": "80"},
+        summary="该老年人已满80周岁,未享受高龄津贴,建议纳入",
+        due_on=today + datetime.timedelta(days=21),
+    )
+    return {
+        "match_dataset": dataset.pk,
+        "refused_dataset": refused.pk,
+        "match_run": done.pk,
+        "queued_run": queued.pk,
+        "match_flag": flag.pk,
+    }
+
+
+def deaths_file(world: World, user: User) -> dict[str, Any]:
+    upload = io.BytesIO(DEATHS_CSV.format(id_number=world.head.id_number).encode("utf-8"))
+    upload.name = "死亡人员.csv"
+    return {"kind": "death", "source": "县公安局", "data_date": "2026-10-31", "file": upload}
+
+
+MDS = V1 + "/match-datasets/{match_dataset}"
+REFUSED = V1 + "/match-datasets/{refused_dataset}"
+MRUN = V1 + "/match-runs/{match_run}"
+MFLAG = V1 + "/match-flags/{match_flag}"
+MATCH_API_ROWS = [
+    Row("GET", V1 + "/dataset-kinds/", MATCH_READERS, scoped=False),
+    Row("GET", V1 + "/match-datasets/", DATASET_READERS, listed=listed_id("match_dataset")),
+    # The delivery lands in the uploader's own county: no object to be out of scope.
+    Row(
+        "POST",
+        V1 + "/match-datasets/",
+        DATASET_KEEPERS,
+        ok=201,
+        body=deaths_file,
+        multipart=True,
+        scoped=False,
+    ),
+    Row("GET", REFUSED + "/", DATASET_READERS),
+    Row(
+        "POST",
+        MDS + "/mapping/",
+        DATASET_KEEPERS,
+        body=fixed(
+            {"mapping": {"id_number": "身份证号", "name": "姓名", "death_date": "死亡日期"}}
+        ),
+    ),
+    Row("POST", MDS + "/validate/", DATASET_KEEPERS, ok=202, body=fixed({})),
+    Row("GET", REFUSED + "/problems/", DATASET_READERS),
+    # A rule's settings are the caller's county's: no object to be out of scope.
+    Row("GET", V1 + "/match-rules/", MATCH_READERS, scoped=False),
+    Row(
+        "PATCH",
+        V1 + "/match-rules/vehicle/",
+        RULE_EDITORS,
+        body=fixed({"due_days": 20}),
+        scoped=False,
+    ),
+    Row("GET", V1 + "/match-runs/", MATCH_READERS, listed=listed_id("match_run")),
+    # A run compares the starter's own county (the world's runs are its township's).
+    Row(
+        "POST",
+        V1 + "/match-runs/",
+        MATCH_OPERATORS,
+        ok=202,
+        body=fixed({"rules": ["age_allowance_missing"]}),
+        scoped=False,
+    ),
+    Row("GET", MRUN + "/", MATCH_READERS),
+    Row("POST", V1 + "/match-runs/{queued_run}/cancel/", MATCH_OPERATORS, body=fixed({})),
+    Row("GET", MRUN + "/summary/", MATCH_READERS),
+    Row("GET", V1 + "/match-flags/", MATCH_READERS, listed=listed_id("match_flag")),
+    Row("GET", MFLAG + "/", MATCH_READERS),
+    Row(
+        "POST",
+        MFLAG + "/confirm/",
+        FLAG_WORKERS,
+        body=fixed({"outcome": "referred", "reason": "已转介申请高龄津贴"}),
+    ),
+    Row("POST", MFLAG + "/dismiss/", FLAG_WORKERS, body=fixed({"reason": "经核实已在外县享受"})),
+    Row("GET", V1 + "/match-figures/", MATCH_READERS, scoped=False),
+]
+API_ROWS += MATCH_API_ROWS
+
+# The matching pages: GET every page; the flag's forms posted empty answer 200 with their
+# messages to whoever may work the flag.
+MP = "/matching"
+MATCH_PAGE_ROWS = [
+    Row("GET", MP + "/", MATCH_READERS, listed=links_to(MP + "/runs/{match_run}/"), page=True),
+    Row("GET", MP + "/runs/new/", MATCH_OPERATORS, scoped=False, page=True),
+    Row("GET", MP + "/runs/{match_run}/", MATCH_READERS, page=True),
+    Row("GET", MP + "/runs/{queued_run}/progress/", MATCH_READERS, page=True),
+    Row(
+        "POST",
+        MP + "/runs/{queued_run}/cancel/",
+        MATCH_OPERATORS,
+        ok=302,
+        body=fixed({}),
+        page=True,
+    ),
+    Row(
+        "GET",
+        MP + "/datasets/",
+        DATASET_READERS,
+        listed=links_to(MP + "/datasets/{match_dataset}/"),
+        page=True,
+    ),
+    Row("GET", MP + "/datasets/new/", DATASET_KEEPERS, scoped=False, page=True),
+    # A delivery waiting for its columns sends its keeper to them: the refused one is read.
+    Row("GET", MP + "/datasets/{refused_dataset}/", DATASET_READERS, page=True),
+    Row("GET", MP + "/datasets/{match_dataset}/columns/", DATASET_KEEPERS, page=True),
+    Row("GET", MP + "/datasets/{match_dataset}/progress/", DATASET_READERS, page=True),
+    Row("GET", MP + "/datasets/{refused_dataset}/problems/", DATASET_READERS, page=True),
+    Row(
+        "GET",
+        MP + "/flags/",
+        MATCH_READERS,
+        listed=links_to(MP + "/flags/{match_flag}/"),
+        page=True,
+    ),
+    Row("GET", MP + "/flags/{match_flag}/", MATCH_READERS, page=True),
+    *[
+        Row(
+            "POST",
+            MP + "/flags/{match_flag}/" + action + "/",
+            FLAG_WORKERS,
+            body=fixed({}),
+            page=True,
+        )
+        for action in ("confirm", "dismiss")
+    ],
+    Row(
+        "GET",
+        MP + "/candidates/",
+        MATCH_READERS,
+        listed=links_to(MP + "/flags/{match_flag}/"),
+        page=True,
+    ),
+    Row("GET", MP + "/rules/", MATCH_READERS, scoped=False, page=True),
+    Row("GET", MP + "/rules/vehicle/", RULE_EDITORS, scoped=False, page=True),
+]
+PAGE_ROWS += MATCH_PAGE_ROWS
+MATCH_ROWS = MATCH_API_ROWS + MATCH_PAGE_ROWS
+
 ROWS = API_ROWS + PAGE_ROWS
 PLACEHOLDERS = ("household", "person", "membership", "declaration", "user", "event")
 CASE_PLACEHOLDERS = (
@@ -1199,6 +1444,7 @@ PAYMENT_PLACEHOLDERS = (
     "overpaid_line",
     "template",
 )
+MATCH_PLACEHOLDERS = ("match_dataset", "refused_dataset", "match_run", "queued_run", "match_flag")
 CASES = [
     pytest.param(
         row,
@@ -1269,7 +1515,9 @@ def routed(path: str) -> bool:
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "side"), CASES)
 def test_permission_matrix(row: Row, side: str, personas: Personas) -> None:
-    placeholders = dict.fromkeys(PLACEHOLDERS + CASE_PLACEHOLDERS + PAYMENT_PLACEHOLDERS, 1)
+    placeholders = dict.fromkeys(
+        PLACEHOLDERS + CASE_PLACEHOLDERS + PAYMENT_PLACEHOLDERS + MATCH_PLACEHOLDERS, 1
+    )
     if not routed(row.path.format(region=VILLAGE, **placeholders)):
         pytest.skip(f"{row.path} is not routed yet")
     near = build_world(personas.village_assistant, VILLAGE, "account_near")
@@ -1280,6 +1528,9 @@ def test_permission_matrix(row: Row, side: str, personas: Personas) -> None:
     if row in PAYMENT_ROWS:
         for world in (near, far):
             world.ids.update(pay_world(world))
+    if row in MATCH_ROWS:
+        for world in (near, far):
+            world.ids.update(match_world(world))
     world = near if side == "in" else far
     users = vars(personas)
     for user in users.values():

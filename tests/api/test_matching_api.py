@@ -225,7 +225,7 @@ def test_a_dataset_reads_with_its_file_mapping_columns_and_report(
     personas: Personas, api_for: ApiFor, world: World
 ) -> None:
     ExternalDataset.objects.filter(pk=world.deaths.pk).update(
-        sample_rows=[{"身份证号": "341503199001011234", "姓名": "张三", "死亡日期": "2026-10-01"}],
+        sample_rows=[["341503199001011234", "张三", "2026-10-01"]],
         report={"counts": {"invalid_id": 0}},
     )
     api = api_for(personas.county_leader)
@@ -233,7 +233,7 @@ def test_a_dataset_reads_with_its_file_mapping_columns_and_report(
     assert response.status_code == 200
     body = response.json()
     assert body["headers"] == ["身份证号", "姓名", "死亡日期"]
-    assert body["sample_rows"][0]["姓名"] == "张三"
+    assert body["sample_rows"][0][1] == "张三"
     assert body["column_mapping"]["death_date"] == "死亡日期"
     assert [c["name"] for c in body["columns"]] == SCHEMAS["death"].names
     assert body["report"] == {"counts": {"invalid_id": 0}}
@@ -474,3 +474,181 @@ def test_the_schema_documents_enums_figures_uploads_and_conflicts(schema: dict[s
         assert {"200", "400", "403", "404", "409"} <= set(paths[path]["post"]["responses"]), path
     summary = paths["/api/v1/match-runs/{id}/summary/"]["get"]["responses"]["200"]
     assert summary["content"]["application/json"]["schema"]["$ref"].endswith("MatchRunSummary")
+
+
+# -- the services at work ------------------------------------------------------------------------
+
+
+def csv_upload(text: str, name: str = "死亡人员.csv", encoding: str = "utf-8") -> BytesIO:
+    upload = BytesIO(text.encode(encoding))
+    upload.name = name
+    return upload
+
+
+def deaths_csv(*rows: tuple[str, str, str]) -> str:
+    """A police file whose death column has a heading no alias knows (亡故日期)."""
+    return "公民身份号码,死者姓名,亡故日期\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
+
+
+def test_a_delivery_is_uploaded_mapped_and_validated_into_use(
+    personas: Personas,
+    api_for: ApiFor,
+    family: Family,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    api = api_for(personas.county_officer)
+    text = deaths_csv(
+        (family.head.id_number, "张三", "2026-10-01"),
+        (family.spouse.id_number, "李四", "2026/9/30"),
+    )
+    upload = {
+        "kind": "death",
+        "source": "县公安局",
+        "data_date": "2026-10-31",
+        "note": "10月死亡人员",
+        "file": csv_upload(text, encoding="gbk"),
+    }
+    made = api.post(DATASETS, upload, format="multipart")
+    assert made.status_code == 201, made.json()
+    body = made.json()
+    assert (body["status"], body["region_code"], body["file_format"]) == ("uploaded", COUNTY, "csv")
+    assert body["headers"] == ["公民身份号码", "死者姓名", "亡故日期"]
+    assert body["sample_rows"][0][1] == "张三"
+    guessed = body["column_mapping"]
+    assert (guessed["id_number"], guessed["name"], guessed["death_date"]) == (
+        "公民身份号码",
+        "死者姓名",
+        "",
+    )
+    url = f"{DATASETS}{body['id']}/"
+    # Validating before every required column is mapped names the mapping.
+    unmapped = api.post(url + "validate/")
+    assert unmapped.status_code == 400 and set(unmapped.json()["errors"]) == {"mapping"}
+    lacking = api.post(
+        url + "mapping/", {"mapping": {**guessed, "death_date": "死亡日"}}, format="json"
+    )
+    assert lacking.status_code == 400 and set(lacking.json()["errors"]) == {"mapping"}
+    mapping = {**guessed, "death_date": "亡故日期"}
+    mapped = api.post(url + "mapping/", {"mapping": mapping}, format="json")
+    assert mapped.status_code == 200 and mapped.json()["column_mapping"]["death_date"] == "亡故日期"
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = api.post(url + "validate/")
+    assert queued.status_code == 202 and queued.json()["status"] == "validating"
+    done = api.get(url).json()
+    assert (done["status"], done["total_rows"], done["valid_rows"]) == ("active", 2, 2)
+    assert api.get(url + "problems/").json()["count"] == 0
+    # In use, it is no longer mapped or validated: the state changed first.
+    again = api.post(url + "mapping/", {"mapping": mapping}, format="json")
+    assert again.status_code == 409 and set(again.json()["errors"]) == {"detail"}
+    assert api.post(url + "validate/").status_code == 409
+
+
+def test_a_delivery_with_broken_rows_is_refused_with_its_problem_rows(
+    personas: Personas,
+    api_for: ApiFor,
+    family: Family,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    api = api_for(personas.county_officer)
+    text = deaths_csv(
+        (family.head.id_number, "张三", "2026-10-01"),
+        ("341503", "王五", "2026-10-02"),
+        (family.spouse.id_number, "李四", "2026-13-45"),
+    )
+    upload = {"kind": "death", "source": "县公安局", "data_date": "2026-10-31"}
+    made = api.post(DATASETS, {**upload, "file": csv_upload(text)}, format="multipart").json()
+    url = f"{DATASETS}{made['id']}/"
+    mapping = {**made["column_mapping"], "death_date": "亡故日期"}
+    assert api.post(url + "mapping/", {"mapping": mapping}, format="json").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(url + "validate/")
+    assert api.get(url).json()["status"] == "refused"
+    problems = api.get(url + "problems/", {"page_size": 1})
+    assert problems.status_code == 200
+    assert problems.json()["count"] >= 1 and len(problems.json()["results"]) == 1
+    rows = api.get(url + "problems/").json()["results"]
+    date = next(r for r in rows if r["code"] == "bad_date")
+    assert date["column"] == "死亡日期"
+    assert date["row_no"] == 4 and date["value"] == "2026-13-45" and date["error"] is True
+    assert "2026-13-45" in date["message"]
+    # A mistyped ID number is kept for the fuzzy rules: a warning, not an error.
+    kept = next(r for r in rows if r["row_no"] == 3)
+    assert kept["error"] is False and kept["value"] == "341503"
+
+
+def test_an_upload_over_the_limit_is_refused_on_its_file(
+    personas: Personas, api_for: ApiFor, settings: Any
+) -> None:
+    settings.MATCHING_UPLOAD_MAX_BYTES = 10
+    data = {"kind": "death", "source": "县公安局", "data_date": "2026-10-31"}
+    response = api_for(personas.county_officer).post(
+        DATASETS, {**data, "file": csv_upload(deaths_csv())}, format="multipart"
+    )
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"file"}
+    assert not ExternalDataset.objects.exists()
+
+
+def test_a_rules_settings_are_the_countys_and_edited_by_its_editors(
+    personas: Personas, api_for: ApiFor
+) -> None:
+    api = api_for(personas.county_leader)
+    rules = {r["code"]: r for r in api.get(RULES_URL).json()}
+    assert rules["vehicle"]["enabled"] is True and rules["vehicle"]["customized"] is False
+    assert rules["death_fuzzy"]["threshold"] == "12.00"
+    assert rules["death_fuzzy"]["method"] == "probabilistic"
+    assert rules["death_id"]["action"] == "suspend" and rules["death_id"]["dataset_kind"] == "death"
+    changed = api.patch(f"{RULES_URL}death_fuzzy/", {"threshold": "10.5", "due_days": 20})
+    assert changed.status_code == 200
+    body = changed.json()
+    assert (body["threshold"], body["due_days"], body["customized"]) == ("10.50", 20, True)
+    assert body["enabled"] is True  # not given: left as it was
+    off = api.patch(f"{RULES_URL}death_fuzzy/", {"enabled": False}, format="json").json()
+    assert (off["enabled"], off["threshold"], off["due_days"]) == (False, "10.50", 20)
+    # Another county keeps the defaults.
+    far = {r["code"]: r for r in api_for(personas.other_county_officer).get(RULES_URL).json()}
+    assert far["death_fuzzy"]["threshold"] == "12.00" and far["death_fuzzy"]["enabled"] is True
+    bad = api.patch(f"{RULES_URL}vehicle/", {"threshold": "3", "due_days": 0}, format="json")
+    assert bad.status_code == 400 and set(bad.json()["errors"]) <= {"threshold", "due_days"}
+    assert api.patch(f"{RULES_URL}weather/", {"due_days": 5}).status_code == 404
+    assert refused(api_for(personas.township_clerk).patch(f"{RULES_URL}vehicle/", {"due_days": 5}))
+    assert refused(api_for(personas.village_assistant).get(RULES_URL))
+
+
+def test_a_run_is_started_once_per_county_and_cancelled_once(
+    personas: Personas, api_for: ApiFor, family: Family
+) -> None:
+    api = api_for(personas.county_officer)
+    started = api.post(RUNS, {"rules": ["age_allowance_missing"]}, format="json")
+    assert started.status_code == 202, started.json()
+    body = started.json()
+    assert (body["status"], body["region_code"], body["engine"]) == ("queued", COUNTY, "duckdb")
+    assert body["rules"] == ["age_allowance_missing"] and body["as_of"] == "2026-11-20"
+    again = api.post(RUNS, {}, format="json")
+    assert again.status_code == 400
+    no_data = api_for(personas.other_county_officer).post(RUNS, {"rules": ["vehicle"]})
+    assert no_data.status_code == 400 and set(no_data.json()["errors"]) == {"rules"}
+    url = f"{RUNS}{body['id']}/"
+    cancelled = api.post(url + "cancel/")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    twice = api.post(url + "cancel/")
+    assert twice.status_code == 409 and set(twice.json()["errors"]) == {"detail"}
+
+
+def test_a_flag_worked_twice_answers_409(personas: Personas, api_for: ApiFor, world: World) -> None:
+    api = api_for(personas.township_clerk)
+    referred = {"outcome": "referred", "reason": "已协助申请高龄津贴"}
+    url = f"{FLAGS}{world.candidate.pk}/"
+    wrong = api.post(url + "confirm/", {"outcome": "terminate", "reason": "属实"}, format="json")
+    assert wrong.status_code == 400 and set(wrong.json()["errors"]) == {"outcome"}
+    done = api.post(url + "confirm/", referred, format="json")
+    assert done.status_code == 200, done.json()
+    body = done.json()
+    assert (body["status"], body["outcome"]) == ("confirmed", "referred")
+    assert body["worked_by"] == personas.township_clerk.username
+    county = api_for(personas.county_officer)
+    twice = county.post(url + "confirm/", referred, format="json")
+    assert twice.status_code == 409 and set(twice.json()["errors"]) == {"detail"}
+    assert county.post(url + "dismiss/", {"reason": "不属实"}).status_code == 409
+    dismissed = api.post(f"{FLAGS}{world.flag.pk}/dismiss/", {"reason": "车辆已于2025年转让"})
+    assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
+    assert api.post(f"{FLAGS}{world.flag.pk}/dismiss/", {"reason": "再次"}).status_code == 409
