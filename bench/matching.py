@@ -20,7 +20,9 @@ Timed, in a child process per database (a fresh PostgreSQL database, and an SQLi
     MZ_BENCH_MATCH_SPARK_BENEFICIARIES=1000000 MZ_BENCH_MATCH_SPARK_EXTERNAL=5000000 \
     BENCH_DATABASES=postgresql python bench/matching.py
 
-MZ_BENCH_MATCH_SPARK=0 skips Spark; BENCH_MATCHING_DB names the PostgreSQL database (default
+MZ_BENCH_MATCH_CASES=0 skips the informative second run with the hit households' cases in the
+database (their reviews opened, sole members' payments suspended); MZ_BENCH_MATCH_SPARK=0 skips
+Spark; BENCH_MATCHING_DB names the PostgreSQL database (default
 mz_bench_matching). Prints `bench matching_exact_<database>: <s> s`, `bench matching_bare_count`
 and `..._bare_materialize`, `ratio matching_exact: <run / bare materialise>` (PostgreSQL, else
 SQLite), `bench matching_spark: <s> s` and `ratio matching_spark_vs_duckdb`.
@@ -129,6 +131,112 @@ def time_run(files: MatchingFiles, engine: str = "duckdb") -> tuple[float, int, 
     return ended - started, flags, stages
 
 
+def fill_hit_cases(files: MatchingFiles) -> int:
+    """The cases of the households the death file hits, in the database (persons, households,
+    memberships, cases and their members, with the Parquet's ids), so that the run's landing
+    opens their reviews and suspensions (informative: a real county has its whole rolls there;
+    the bench's other households matter to no flag). Returns the cases written."""
+    import duckdb
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench._registry_data import person_row
+    from bench.case_recalc import case_template
+    from minzheng.registry.bulk import (
+        HOUSEHOLD_COLUMNS,
+        MEMBERSHIP_COLUMNS,
+        PERSON_COLUMNS,
+        write_rows,
+    )
+
+    rows = duckdb.sql(
+        f"""
+        SELECT case_id, case_number, program, household_id, region_code, person_id, name,
+               name_pinyin, sex, birth_date, counted_members, per_capita_income, monthly_amount
+        FROM read_parquet({_quote(files.beneficiaries)})
+        WHERE case_id IN (
+            SELECT case_id FROM read_parquet({_quote(files.beneficiaries)})
+            WHERE (person_id - 1) % 100 = 37
+        )
+        ORDER BY case_id, person_id
+        """
+    ).fetchall()
+    columns, defaults, at = case_template()
+    now = timezone.now()
+    start = datetime.date(2026, 1, 1)
+    persons, households, memberships, cases, members = [], [], [], [], []
+    for (
+        case_id,
+        number,
+        program,
+        hid,
+        village,
+        pid,
+        name,
+        pinyin,
+        sex,
+        birth,
+        n,
+        pci,
+        amount,
+    ) in rows:
+        persons.append(
+            person_row(pid, pid, village, now, name=name, pinyin=pinyin, sex=sex, birth=birth)
+        )
+        head = not cases or cases[-1][0] != case_id
+        memberships.append((hid, pid, "head" if head else "spouse", start, "founding", None, ""))
+        members.append((case_id, pid, "applicant" if head else "spouse", True, "", ""))
+        if head:
+            households.append((hid, pid, "某村1组", village, "", "", "", now, now))
+            row = list(defaults)
+            for column, value in (
+                ("number", number),
+                ("program", program),
+                ("household_id", hid),
+                ("applicant_id", pid),
+                ("region_code", village),
+                ("status", "active"),
+                ("current_step", ""),
+                ("per_capita_income", pci),
+                ("counted_members", n),
+                ("extra_members", "{}"),
+                ("monthly_amount", amount),
+                ("decision", "approve"),
+                ("decided_at", now),
+                ("start_month", start),
+                ("next_review_on", datetime.date(2027, 1, 1)),
+                ("accepted_at", now),
+            ):
+                row[at[column]] = value
+            cases.append([case_id, *row])
+    with transaction.atomic():
+        write_rows("registry_person", PERSON_COLUMNS, persons)
+        write_rows("registry_household", HOUSEHOLD_COLUMNS, households)
+        write_rows("registry_membership", MEMBERSHIP_COLUMNS, memberships)
+        write_rows("programs_case", ["id", *columns], cases)
+        write_rows(
+            "programs_casemember",
+            [
+                "case_id",
+                "person_id",
+                "relationship",
+                "counted",
+                "exclusion_reason",
+                "extra_category",
+            ],
+            members,
+        )
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cur:
+            for table in ("registry_person", "registry_household", "programs_case"):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            cur.execute("ANALYZE")
+    return len(cases)
+
+
 def time_bare_join(files: MatchingFiles) -> tuple[float, float, int]:
     """(count seconds, materialise seconds, rows) of the bare join of the two files, in a
     connection set up as the engine's (temporary files in a folder removed afterwards)."""
@@ -206,6 +314,12 @@ def child(n: str, m: str, spark: str) -> None:
         "materialise_seconds": materialise_seconds,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
     }
+    if os.environ.get("MZ_BENCH_MATCH_CASES", "1") != "0":
+        started = time.perf_counter()
+        result["cases"] = fill_hit_cases(files)
+        result["cases_fill_seconds"] = time.perf_counter() - started
+        seconds, flags, stages = time_run(files)
+        result |= {"cases_seconds": seconds, "cases_flags": flags, "cases_stages": stages}
     if spark != "0":
         sizes = [int(x) for x in spark.split("x")]
         result["spark"] = time_spark(generate(*sizes))
@@ -236,6 +350,17 @@ def report(database: str, result: dict[str, Any], *, main_ratio: bool) -> float:
     if main_ratio:
         verdict = "达到" if ratio <= TARGET_RATIO else "未达到"
         print(f"# 目标 <= {TARGET_RATIO}: {verdict}", flush=True)
+    if "cases" in result:
+        print(
+            f"# informative, {database}: with the {result['cases']} hit households' cases in "
+            f"the database (written in {result['cases_fill_seconds']:.0f} s, not timed), the "
+            f"run opens their reviews and suspensions: {result['cases_flags']} flags in "
+            f"{result['cases_seconds']:.1f} s ("
+            + ", ".join(f"{k} {v:.1f} s" for k, v in result["cases_stages"].items())
+            + f"); / bare materialise = {result['cases_seconds'] / bare:.2f}",
+            flush=True,
+        )
+        print(f"bench matching_exact_with_cases_{database}: {result['cases_seconds']:.2f} s")
     spark = result.get("spark")
     if spark:
         for engine in ("duckdb", "spark"):

@@ -76,3 +76,18 @@ def test_the_run_lands_one_flag_per_hit_and_the_bare_join_finds_the_same(files):
     assert (data.HIT_EVERY, data.HIT_AT) == (100, 37)
     assert len(hit_ids) == len(flagged) == files.hits
     assert all((pid - 1) % data.HIT_EVERY == data.HIT_AT for pid in flagged)
+
+
+def test_with_the_hit_households_cases_the_landing_opens_their_reviews(files):
+    from minzheng.programs.models import Case, Review
+
+    cases = bench.fill_hit_cases(files)
+    assert cases == files.hits == Case.objects.count()  # no two hits share a household
+
+    seconds, flags, stages = bench.time_run(files)
+
+    assert flags == files.hits and seconds > 0 and stages
+    assert Review.objects.count() == files.hits
+    assert set(MatchFlag.objects.values_list("review__case_id", flat=True)) == set(
+        Case.objects.values_list("pk", flat=True)
+    )
