@@ -463,7 +463,7 @@ def test_the_schema_documents_enums_figures_uploads_and_conflicts(schema: dict[s
     paths = schema["paths"]
     upload = paths["/api/v1/match-datasets/"]["post"]["requestBody"]["content"]
     assert set(upload) == {"multipart/form-data"}
-    assert "202" in paths["/api/v1/match-runs/"]["post"]["responses"]
+    assert {"202", "400", "403", "409"} <= set(paths["/api/v1/match-runs/"]["post"]["responses"])
     assert "202" in paths["/api/v1/match-datasets/{id}/validate/"]["post"]["responses"]
     for path in (
         "/api/v1/match-flags/{id}/confirm/",
@@ -624,7 +624,9 @@ def test_a_run_is_started_once_per_county_and_cancelled_once(
     assert (body["status"], body["region_code"], body["engine"]) == ("queued", COUNTY, "duckdb")
     assert body["rules"] == ["age_allowance_missing"] and body["as_of"] == "2026-11-20"
     again = api.post(RUNS, {}, format="json")
-    assert again.status_code == 400
+    assert (
+        again.status_code == 409 and "已有正在进行的比对批次" in again.json()["errors"]["detail"][0]
+    )
     no_data = api_for(personas.other_county_officer).post(RUNS, {"rules": ["vehicle"]})
     assert no_data.status_code == 400 and set(no_data.json()["errors"]) == {"rules"}
     url = f"{RUNS}{body['id']}/"

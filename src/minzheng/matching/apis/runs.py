@@ -21,7 +21,12 @@ from minzheng.core.api import (
 )
 from minzheng.core.regions import prefix_q
 from minzheng.matching import selectors
-from minzheng.matching.apis.base import MatchOperators, MatchReaders, matching_errors
+from minzheng.matching.apis.base import (
+    MatchOperators,
+    MatchReaders,
+    matching_errors,
+    state_conflicts,
+)
 from minzheng.matching.apis.serializers import (
     MatchFiguresSerializer,
     MatchRunDetailSerializer,
@@ -100,16 +105,17 @@ class MatchRunStartApi(APIView):
         summary="发起信息比对",
         description=(
             "以您所在县(区)的在保名册和在用的比对数据,按所选规则在后台比对(进度见 percent、"
-            "stage)。本县已有排队或进行中的比对、没有可以运行的规则(缺少数据)时不予发起。"
+            "stage)。没有可以运行的规则(缺少数据)时不予发起;本县已有排队或进行中的比对时"
+            "返回409。"
         ),
         request=InputSerializer,
-        responses={202: MatchRunDetailSerializer},
+        responses={202: MatchRunDetailSerializer, 409: None},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         f = data.validated_data
-        with matching_errors():
+        with matching_errors(), state_conflicts():
             run = services.run_start(
                 actor=request_user(request),
                 engine=f["engine"],
