@@ -654,3 +654,66 @@ def test_a_flag_worked_twice_answers_409(personas: Personas, api_for: ApiFor, wo
     dismissed = api.post(f"{FLAGS}{world.flag.pk}/dismiss/", {"reason": "车辆已于2025年转让"})
     assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
     assert api.post(f"{FLAGS}{world.flag.pk}/dismiss/", {"reason": "再次"}).status_code == 409
+
+
+# -- a month's matching through the API ----------------------------------------------------------
+
+
+def test_a_month_of_matching_through_the_api(
+    personas: Personas, api_for: ApiFor, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The police's deaths uploaded, mapped and put in use; a run of the death rule finds the
+    85-year-old of 苏埠社区 who lived alone, suspends her case and opens a review; the township
+    reads the flag and dismisses it (she is alive: another woman of her name), which resumes
+    the payment; worked again it answers 409; a rerun over the same data raises nothing new."""
+    from minzheng.programs.models import Case
+    from tests.matching.support import county_for
+
+    county = county_for(personas)
+    officer = api_for(personas.county_officer)
+    text = deaths_csv((county.sole.id_number, county.sole.name, "2026-11-03"))
+    upload = {"kind": "death", "source": "县公安局", "data_date": "2026-11-15"}
+    made = officer.post(DATASETS, {**upload, "file": csv_upload(text)}, format="multipart").json()
+    url = f"{DATASETS}{made['id']}/"
+    mapping = {**made["column_mapping"], "death_date": "亡故日期"}
+    assert officer.post(url + "mapping/", {"mapping": mapping}, format="json").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        officer.post(url + "validate/")
+    assert officer.get(url).json()["status"] == "active"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = officer.post(RUNS, {"rules": ["death_id"]}, format="json")
+    assert started.status_code == 202, started.json()
+    run_url = f"{RUNS}{started.json()['id']}/"
+    run_body = officer.get(run_url).json()
+    assert (run_body["status"], run_body["percent"], run_body["new_flag_count"]) == ("done", 100, 1)
+    assert run_body["datasets"] == {"death": made["id"]}
+    assert run_body["rule_counts"]["death_id"]["hits"] == 1
+
+    clerk = api_for(personas.township_clerk)
+    listed = clerk.get(FLAGS, {"run": started.json()["id"], "status": "open"}).json()["results"]
+    assert [f["person_id"] for f in listed] == [county.sole.pk]
+    flag_url = f"{FLAGS}{listed[0]['id']}/"
+    flag_body = clerk.get(flag_url).json()
+    assert flag_body["action"] == "suspend" and flag_body["case_id"] == county.sole_case.pk
+    assert flag_body["review_id"] is not None
+    assert flag_body["evidence"]["death_date"] == "2026-11-03"
+    assert Case.objects.get(pk=county.sole_case.pk).status == "suspended"
+    summary = clerk.get(run_url + "summary/").json()
+    assert summary["totals"]["hits"] == 1 and summary["totals"]["open"] == 1
+
+    dismissed = clerk.post(flag_url + "dismiss/", {"reason": "经入户核实本人健在,系同名人员"})
+    assert dismissed.status_code == 200, dismissed.json()
+    assert (dismissed.json()["status"], dismissed.json()["outcome"]) == ("dismissed", "continue")
+    assert Case.objects.get(pk=county.sole_case.pk).status != "suspended"
+    twice = api_for(personas.county_officer).post(
+        flag_url + "confirm/", {"outcome": "terminate", "reason": "死亡"}, format="json"
+    )
+    assert twice.status_code == 409
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rerun = officer.post(RUNS, {"rules": ["death_id"]}, format="json").json()
+    again = officer.get(f"{RUNS}{rerun['id']}/").json()
+    assert (again["status"], again["hit_count"], again["new_flag_count"]) == ("done", 1, 0)
+    figures = officer.get(V1 + "/match-figures/").json()
+    assert (figures["raised"], figures["dismissed"], figures["runs"]) == (1, 1, 2)
