@@ -239,6 +239,15 @@ class Picker:
         return self.as_of.year - b.year - ((self.as_of.month, self.as_of.day) < (b.month, b.day))
 
     def pick(self, *, test: Any = None, programs: Sequence[str] = ()) -> Member | None:
+        """A member of `programs` passing `test`; failing that (a small county), any member of
+        `programs`, then anyone."""
+        return (
+            self._pick(test, programs)
+            or (self._pick(None, programs) if test is not None else None)
+            or (self._pick(None, ()) if programs else None)
+        )
+
+    def _pick(self, test: Any, programs: Sequence[str]) -> Member | None:
         pool = [
             m
             for m in self.members
@@ -315,7 +324,7 @@ def _deliveries(
         return 22 <= picker.age(m.person) <= 60
 
     # deaths: the 特困 person supported alone, and a row the police typed wrong
-    tekun = picker.pick(programs=("tekun",), test=sole) or picker.pick(test=sole)
+    tekun = picker.pick(programs=("tekun",), test=sole)
     fuzzy = picker.pick(
         programs=("dibao_rural", "dibao_urban"),
         test=lambda m: _homophone(m.person.name) != m.person.name,
