@@ -26,6 +26,7 @@ from minzheng.matching.models import (
 )
 from minzheng.matching.rules import RULES
 from minzheng.matching.schemas import KIND_CHOICES, DatasetSchema
+from minzheng.matching.views.common import OTHER_PROGRAMS
 from minzheng.programs.models import ReviewOutcome
 from minzheng.programs.policies import program_choices
 from minzheng.registry.forms import DateInput, region_filter_choices
@@ -246,7 +247,12 @@ class FlagFilterForm(forms.Form):
         self.fields["status"].choices = [ALL, *FlagStatus.choices]  # type: ignore[attr-defined]
         self.fields["rule"].choices = [ALL, *rule_choices(action)]  # type: ignore[attr-defined]
         self.fields["region"].choices = region_filter_choices(user)  # type: ignore[attr-defined]
-        self.fields["program"].choices = [ALL, *program_choices()]  # type: ignore[attr-defined]
+        others = [(code, label) for code, label in OTHER_PROGRAMS.items() if code != "dibao"]
+        self.fields["program"].choices = [  # type: ignore[attr-defined]
+            ALL,
+            *program_choices(),
+            *others,
+        ]
         self.fields["run"].choices = [  # type: ignore[attr-defined]
             ALL,
             *[(str(r.pk), r.number) for r in runs.order_by("-created_at", "-id")[:24]],
@@ -294,6 +300,7 @@ class FlagConfirmForm(forms.Form):
     )
 
     def __init__(self, *args: Any, flag: MatchFlag, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "confirm_%s")  # both work forms are on one page
         super().__init__(*args, **kwargs)
         candidate = flag.action == RuleAction.CANDIDATE or flag.case_id is None
         self.fields["outcome"].choices = (  # type: ignore[attr-defined]
@@ -316,6 +323,7 @@ class FlagDismissForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "dismiss_%s")
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = _("请填写不属实的理由")
 

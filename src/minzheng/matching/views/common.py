@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from minzheng.core.models import Role, User
 from minzheng.matching.errors import MatchingError
@@ -21,6 +22,7 @@ from minzheng.matching.permissions import (
     MATCH_READERS,
     RULE_EDITORS,
 )
+from minzheng.programs.policies import program_label
 from minzheng.programs.services.errors import NON_FIELD
 from minzheng.programs.views.common import overdue_days
 from minzheng.registry.views.common import requires
@@ -89,6 +91,23 @@ def flag_tag(status: str) -> str:
 def late(due_on: datetime.date | None, day: datetime.date, is_open: bool) -> tuple[int, bool]:
     """(working days past the deadline, provisional) of an open flag; (0, False) otherwise."""
     return overdue_days(due_on, day) if is_open else (0, False)
+
+
+# Programs a flag may name that are not (yet) run on this platform's case engine: the rolls
+# other departments keep, and the ones a 漏保 candidate should join.
+OTHER_PROGRAMS: dict[str, Any] = {
+    "age_allowance": _("高龄津贴"),
+    "disability_care": _("重度残疾人护理补贴"),
+    "dibao_edge": _("低保边缘家庭"),
+    "dibao": _("城乡最低生活保障"),
+}
+
+
+def program_name(code: str) -> str:
+    """A program's name in the active language (the case engine's, else one of the others)."""
+    if code in OTHER_PROGRAMS:
+        return str(OTHER_PROGRAMS[code])
+    return program_label(code) if code else ""
 
 
 def user_label(user: Any) -> str:

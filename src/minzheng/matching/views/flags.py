@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -18,7 +19,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from minzheng.core.exports import xlsx_response
@@ -29,7 +30,7 @@ from minzheng.matching.forms import REFERRED, FlagConfirmForm, FlagDismissForm, 
 from minzheng.matching.models import FlagStatus, MatchFlag, RuleAction, RuleMethod
 from minzheng.matching.permissions import DATASET_READERS, FLAG_WORKERS
 from minzheng.matching.rules import RULES
-from minzheng.matching.schemas import ID_VALID, ROW_NO, SCHEMAS
+from minzheng.matching.schemas import ID_VALID, ROW_NO, SCHEMAS, ColumnType
 from minzheng.matching.services import flags as flag_services
 from minzheng.matching.views.common import (
     CONFLICT_STATUS,
@@ -39,11 +40,11 @@ from minzheng.matching.views.common import (
     late,
     match_reader,
     may,
+    program_name,
     user_label,
     wants_export,
 )
 from minzheng.programs.models import ReviewOutcome
-from minzheng.programs.policies import program_label
 from minzheng.programs.views.management.common import cell, export_rows
 from minzheng.programs.views.presenters import event_rows
 from minzheng.registry.models import Membership
@@ -71,6 +72,15 @@ FLAG_HEADERS = [
     "发现批次",
     "发现时间",
 ]
+# What a rule's worked-out figure is, where the rule says it.
+FIGURE_LABELS = {
+    "salary": _("计入后家庭月人均收入(元)"),
+    "pension": _("计入后家庭月人均收入(元)"),
+    "vehicle": _("车辆价值(元)"),
+    "hospital_high_cost": _("个人自付(元)"),
+    "age_allowance_missing": _("年龄(周岁)"),
+}
+WHOLE_FIGURES = {"age_allowance_missing"}
 EVIDENCE_EXTRA = {
     "figure": _("比对计算结果"),
     ROW_NO: _("数据行号"),
@@ -82,7 +92,7 @@ EVIDENCE_EXTRA = {
 
 def outcome_label(outcome: str) -> str:
     if outcome == REFERRED:
-        return _("建议纳入")
+        return str(_("建议纳入"))
     try:
         return str(ReviewOutcome(outcome).label)
     except ValueError:
@@ -118,7 +128,7 @@ def flag_rows(user: User, flags: Iterable[MatchFlag], day: datetime.date) -> lis
                 rule=rule_label(f.rule),
                 id_number=display_id_number(user, f.person.id_number),
                 region_name=names.get(f.region_code, f.region_code),
-                program=program_label(f.program) if f.program else "",
+                program=program_name(f.program),
                 overdue=overdue,
                 overdue_provisional=provisional,
                 tag=flag_tag(f.status),
@@ -221,7 +231,7 @@ def candidate_list(request: HttpRequest) -> HttpResponseBase:
     page = paginate(request, _ordered(flags, day, first=("program",)))
     groups: dict[str, list[FlagRow]] = {}
     for row in flag_rows(user, page.object_list, day):
-        groups.setdefault(row.program or _("未指定项目"), []).append(row)
+        groups.setdefault(row.program or str(_("未指定项目")), []).append(row)
     counts = (
         flags.order_by().values_list("program").annotate(n=Count("id")).values_list("program", "n")
     )
@@ -229,7 +239,7 @@ def candidate_list(request: HttpRequest) -> HttpResponseBase:
         "form": form,
         "page": page,
         "groups": list(groups.items()),
-        "program_counts": [(program_label(p) if p else _("未指定项目"), n) for p, n in counts],
+        "program_counts": [(program_name(p) if p else str(_("未指定项目")), n) for p, n in counts],
         "list_url": reverse("matching:candidate_list"),
         "candidates": True,
     }
@@ -249,25 +259,37 @@ def evidence_rows(flag: MatchFlag) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = []
     if schema:
         rows.extend(
-            (str(c.label), _shown(c.name, evidence.pop(c.name)))
+            (str(c.label), _shown(c.name, evidence.pop(c.name), c.type))
             for c in schema.columns
             if c.name in evidence
         )
     for key, value in evidence.items():
-        label = EVIDENCE_EXTRA.get(key, key)
-        rows.append((str(label), _shown(key, value)))
+        if key not in EVIDENCE_EXTRA or value in (None, ""):
+            continue  # the match weight is shown on its own; unknown keys are internal
+        if key == "figure":
+            label = FIGURE_LABELS.get(flag.rule, EVIDENCE_EXTRA[key])
+            kind = "whole" if flag.rule in WHOLE_FIGURES else "figure"
+            rows.append((str(label), _shown(key, value, kind)))
+        else:
+            rows.append((str(EVIDENCE_EXTRA[key]), _shown(key, value)))
     return rows
 
 
-def _shown(key: str, value: Any) -> Any:
+def _shown(key: str, value: Any, kind: str = "") -> Any:
     if value is None or value == "":
         return "—"
+    if kind in (ColumnType.DECIMAL, "figure", "whole") and isinstance(value, int | float | str):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return value
+        return f"{number:,.0f}" if kind == "whole" else f"{number:,.2f}"
     if key == "sex":
         return {"M": "男", "F": "女"}.get(str(value), value)
     if key == ID_VALID:
-        return _("有效") if value else _("无效或缺失")
+        return str(_("有效") if value else _("无效或缺失"))
     if key == "program" and isinstance(value, str):
-        return program_label(value) if value.isidentifier() else value
+        return program_name(value) if value.isidentifier() else value
     return value
 
 

@@ -4,6 +4,7 @@ each rule's history of changes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,17 @@ def threshold_meaning(rule: Rule) -> tuple[str, str]:
     return _("金额(元)"), _("达到此金额才提示")
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def meaning_text(rule: Rule) -> str:
+    """What a hit means, its placeholders named in Chinese: 已于〔死亡日期〕死亡."""
+    schema = SCHEMAS.get(rule.dataset_kind or "")
+    labels = {c.name: str(c.label) for c in schema.columns} if schema else {}
+    labels |= {"figure": _("计算结果"), "match_weight": _("匹配权重")}
+    return PLACEHOLDER.sub(lambda m: f"〔{labels.get(m.group(1), m.group(1))}〕", str(rule.meaning))
+
+
 @dataclass
 class RuleRow:
     rule: Rule
@@ -52,6 +64,7 @@ class RuleRow:
     kind_label: str
     threshold_label: str
     customized: bool
+    meaning: str
 
 
 def rule_rows(user: User) -> list[RuleRow]:
@@ -68,6 +81,7 @@ def rule_rows(user: User) -> list[RuleRow]:
                 else _("本县救助名册、户籍"),
                 threshold_label=threshold_meaning(rule)[0],
                 customized=bool(settings.pk and settings.region_code == county),
+                meaning=meaning_text(rule),
             )
         )
     return rows
@@ -138,6 +152,7 @@ def rule_edit(request: HttpRequest, code: str) -> HttpResponseBase:
         "form": form,
         "refused": refused,
         "kind_label": SCHEMAS[rule.dataset_kind].label if rule.dataset_kind else "",
+        "meaning": meaning_text(rule),
         "history": _history(user, code),
         "actions": {a.value: a.label for a in RuleAction},
         "methods": {m.value: m.label for m in RuleMethod},
