@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minzheng.matching import rule_sql
 from minzheng.matching.models import RuleAction, RuleMethod
+from minzheng.matching.probabilistic import DEFAULT_THRESHOLD
 
 HIT_COLUMNS = (
     "rule",
@@ -98,7 +99,7 @@ RULES: dict[str, Rule] = {
             _(
                 "死亡数据中身份证号缺失或有误的记录与该人员疑似同一人(匹配权重{match_weight}),请核实"
             ),
-            default_threshold=Decimal("12"),
+            default_threshold=Decimal(str(DEFAULT_THRESHOLD)),
             sql=rule_sql.death_fuzzy,
         ),
         Rule(
