@@ -20,8 +20,11 @@ import json
 import logging
 import shutil
 import string
+import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +58,19 @@ from minzheng.matching.services.rule_settings import (
     rule_settings,
     rule_threshold,
 )
-from minzheng.matching.snapshot import snapshot_write
+from minzheng.matching.snapshot import _funeral_programs, snapshot_write
 from minzheng.programs.deadlines import Deadline, first_of_next_month, working_deadline
-from minzheng.programs.models import PAYING_STATUSES, Case, CaseStatus, Review, ReviewKind
+from minzheng.programs.models import (
+    PAYING_STATUSES,
+    BenefitPeriod,
+    Case,
+    CaseMember,
+    CaseStatus,
+    Review,
+    ReviewKind,
+)
 from minzheng.programs.policies import POLICIES, program_label
-from minzheng.programs.services.errors import CaseConflict
+from minzheng.registry.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -669,18 +680,28 @@ def _land(
             dataset = datasets.get(rule.dataset_kind) if rule.dataset_kind else None
             deadline = deadlines.get(rule.code) or working_deadline(_today(), rule.default_due_days)
             selects.append(_rule_select(con, run, rule, Path(result.hits_path), dataset, deadline))
-        con.execute(
-            "CREATE TABLE landing AS SELECT * FROM (" + " UNION ALL ".join(selects) + ") "
-            "QUALIFY row_number() OVER (PARTITION BY rule, person_id, evidence_key "
-            "ORDER BY case_id NULLS LAST, row_no NULLS LAST) = 1"
-        )
-        _to_database(con, run, work / "landing.csv")
+        with _timed(run, "evidence"):
+            con.execute(
+                "CREATE TABLE landing AS SELECT * FROM (" + " UNION ALL ".join(selects) + ") "
+                "QUALIFY row_number() OVER (PARTITION BY rule, person_id, evidence_key "
+                "ORDER BY case_id NULLS LAST, row_no NULLS LAST) = 1"
+            )
+        with _timed(run, "database"):
+            _to_database(con, run, work / "landing.csv")
     finally:
         con.close()
     new = MatchFlag.objects.filter(run=run).order_by().values_list("rule").annotate(n=Count("id"))
     for code, n in new:
         counts.setdefault(code, {"hits": 0, "new": 0, "seconds": 0})["new"] = n
     return counts
+
+
+@contextmanager
+def _timed(run: MatchRun, step: str) -> Iterator[None]:
+    """How long a step of the landing took, in the log (matching.services.runs at INFO)."""
+    started = time.perf_counter()
+    yield
+    logger.info("match run %s: %s %.2f s", run.number, step, time.perf_counter() - started)
 
 
 def _landing_table_sql(name: str) -> str:
@@ -772,173 +793,219 @@ def flags_land(run: MatchRun) -> None:
     rules open a data-matching review each, due on the flag's date (bulk: one INSERT of the
     reviews and their audit events, not one transaction per flag); CANDIDATE flags keep their
     due date and wait in the 漏保 list."""
-    suspended = _suspend_sole(run)
-    _open_reviews(run, suspended)
+    with _timed(run, "suspensions"):
+        suspended = _suspend_sole(run)
+    with _timed(run, "reviews"):
+        _open_reviews(run, suspended)
+
+
+def _sole_flags_sql(lock: bool) -> str:
+    """The run's new death flags whose person is the one the case supports (as
+    programs.services.reviews._is_sole_member: the 特困 applicant, or no other living counted
+    member), on a paying case; ordered by case."""
+    flag, case, member = _t(MatchFlag), _t(Case), _t(CaseMember)
+    person = _t(Person)
+    paying = ", ".join(f"'{s}'" for s in PAYING_STATUSES)
+    funeral = ", ".join(f"'{p}'" for p in _funeral_programs())
+    return (
+        f"SELECT f.id, f.case_id, f.summary, c.status, c.region_code, c.monthly_amount "
+        f"FROM {flag} f JOIN {case} c ON c.id = f.case_id "
+        f"WHERE f.run_id = %s AND f.action = %s AND f.review_id IS NULL "
+        f"AND c.status IN ({paying}) "
+        f"AND ((c.program IN ({funeral}) AND c.applicant_id = f.person_id) "
+        f"OR NOT EXISTS (SELECT 1 FROM {member} o JOIN {person} op ON op.id = o.person_id "
+        f"WHERE o.case_id = c.id AND o.counted AND op.death_date IS NULL "
+        f"AND o.person_id <> f.person_id)) "
+        f"ORDER BY f.case_id, f.id" + (" FOR UPDATE OF c" if lock else "")
+    )
 
 
 def _suspend_sole(run: MatchRun) -> dict[int, datetime.date]:
     """{flag id: month the payment stops} for the death flags whose case the run suspended.
-    Death hits are few (a county's deaths of a month): one case at a time, each in its own
-    savepoint so that a case changed meanwhile is reviewed without a suspension."""
-    from minzheng.programs.services.reviews import _is_sole_member, _suspend
-
-    flags = (
-        MatchFlag.objects.filter(run=run, action=RuleAction.SUSPEND, review__isnull=True)
-        .filter(case__status__in=PAYING_STATUSES)
-        .order_by("case_id", "id")
-        .values_list("pk", "case_id", "person_id", "summary")
-    )
+    Set-based, as programs.services.reviews._suspend does it for one case: the case SUSPENDED
+    (version + 1), nothing paid from next month (a zero benefit period then, later periods
+    zeroed), and the case's events (case.benefit_change, case.suspend) - for thousands of
+    deaths in a few statements."""
     from_month = first_of_next_month(_today())
-    done: dict[int, datetime.date] = {}
-    for pk, case_id, person_id, summary in flags:
-        try:
-            with transaction.atomic():
-                case = Case.objects.select_for_update().get(pk=case_id)
-                if case.status not in PAYING_STATUSES:
-                    continue
-                person = case.applicant if case.applicant_id == person_id else None
-                if person is None:
-                    from minzheng.registry.models import Person
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sole_flags_sql(connection.vendor == "postgresql"),
+            [run.pk, RuleAction.SUSPEND.value],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return {}
+    cases: dict[int, tuple[str, str, str, Any]] = {}
+    for _pk, case_id, summary, status, region, amount in rows:
+        cases.setdefault(case_id, (summary, status, region, amount))
+    ids = list(cases)
+    for start in range(0, len(ids), LANDING_CHUNK):
+        _stop_payments(run, ids[start : start + LANDING_CHUNK], from_month)
+    _suspension_events(run, cases, from_month)
+    return {pk: from_month for pk, *_ in rows}
 
-                    person = Person.objects.get(pk=person_id)
-                if not _is_sole_member(case, person):
-                    continue
-                reason = SUSPEND_REASON.format(summary=summary)
-                _suspend(case, None, reason, from_month, {"flag": pk, "run": run.number})
-                done[pk] = from_month
-        except (CaseConflict, Case.DoesNotExist):
-            continue
-        except Exception:  # a person missing from the registry: reviewed, not suspended
-            logger.exception("match run %s: flag %s not suspended", run.number, pk)
-    return done
+
+def _stop_payments(run: MatchRun, ids: list[int], from_month: datetime.date) -> None:
+    case, period = _t(Case), _t(BenefitPeriod)
+    marks = ", ".join(["%s"] * len(ids))
+    paying = ", ".join(f"'{s}'" for s in PAYING_STATUSES)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    month = connection.ops.adapt_datefield_value(from_month)
+    note = json.dumps({"run": run.number}, ensure_ascii=False)
+    suspension = BenefitPeriod.Reason.SUSPENSION.value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {case} SET status = %s, version = version + 1, updated_at = %s "
+            f"WHERE id IN ({marks}) AND status IN ({paying})",
+            [CaseStatus.SUSPENDED.value, now, *ids],
+        )
+        cursor.execute(
+            f"INSERT INTO {period} (case_id, valid_from, monthly_amount, reason, calculation, "
+            f"created_at) SELECT id, %s, 0, %s, %s, %s FROM {case} WHERE id IN ({marks}) "
+            f"ON CONFLICT (case_id, valid_from) DO UPDATE SET monthly_amount = 0, "
+            f"reason = excluded.reason, calculation = excluded.calculation",
+            [month, suspension, note, now, *ids],
+        )
+        cursor.execute(
+            f"UPDATE {period} SET monthly_amount = 0, reason = %s, calculation = %s "
+            f"WHERE case_id IN ({marks}) AND valid_from > %s AND monthly_amount > 0",
+            [suspension, note, *ids, month],
+        )
+
+
+def _suspension_events(
+    run: MatchRun, cases: dict[int, tuple[str, str, str, Any]], from_month: datetime.date
+) -> None:
+    from minzheng.core.models import AuditEvent
+    from minzheng.registry.bulk import AUDIT_COLUMNS, write_rows
+
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        changed = str(BenefitPeriod.Reason.SUSPENSION.label)
+    month = from_month.isoformat()
+    events = []
+    for case_id, (summary, status, region, amount) in cases.items():
+        system = (now, None, "system", "", "")
+        before = str(Decimal(str(amount)).quantize(Decimal("0.01")))
+        benefit = {"amount": [before, "0.00"], "from_month": month}
+        suspend = {"status": [status, CaseStatus.SUSPENDED.value], "from_month": month}
+        for action, changes, reason in (
+            ("case.benefit_change", benefit, changed),
+            ("case.suspend", suspend, SUSPEND_REASON.format(summary=summary)),
+        ):
+            events.append(
+                (
+                    *system,
+                    action,
+                    "case",
+                    str(case_id),
+                    region,
+                    json.dumps(changes, ensure_ascii=False),
+                    reason,
+                )
+            )
+    write_rows(_t(AuditEvent), AUDIT_COLUMNS, events)
 
 
 def _open_reviews(run: MatchRun, suspended: dict[int, datetime.date]) -> int:
-    """One data-matching review per new SUSPEND/REVIEW flag of a case on the rolls."""
-    from minzheng.registry.bulk import AUDIT_COLUMNS, reserve_ids, write_rows
-
-    flags = list(
-        MatchFlag.objects.filter(
-            run=run,
-            action__in=[RuleAction.SUSPEND, RuleAction.REVIEW],
-            review__isnull=True,
-            case__status__in=REVIEWABLE_STATUSES,
-        )
-        .order_by("id")
-        .values_list(
-            "pk",
-            "case_id",
-            "case__region_code",
-            "rule",
-            "person_id",
-            "summary",
-            "due_on",
-            "evidence",
-        )
-    )
-    if not flags:
-        return 0
-    deadlines = _deadlines(run)
-    ids = reserve_ids(Review._meta.db_table, len(flags))
-    now = timezone.now()
-    reviews, events, pairs = [], [], []
-    for review_id, (pk, case_id, region, rule, person_id, summary, due_on, evidence) in zip(
-        ids, flags, strict=True
-    ):
-        proof: dict[str, Any] = {
-            "flag": pk,
-            "rule": rule,
-            "run": run.number,
-            "person": person_id,
-            "evidence": evidence,
-        }
-        if pk in suspended:
-            proof["suspended_from"] = suspended[pk].isoformat()
-        provisional = deadlines[rule].provisional if rule in deadlines else False
-        reviews.append(
-            (
-                review_id,
-                case_id,
-                ReviewKind.DATA_MATCHING.value,
-                summary,
-                Review.Status.OPEN.value,
-                due_on,
-                provisional,
-                json.dumps(proof, ensure_ascii=False),
-                "",
-                "",
-                "",
-                None,
-                None,
-                None,
-                now,
-            )
-        )
-        changes = {
-            "review": review_id,
-            "kind": ReviewKind.DATA_MATCHING.value,
-            "due_on": due_on.isoformat() if due_on else None,
-        }
-        events.append(
-            (
-                now,
-                None,
-                "system",
-                "",
-                "",
-                "review.create",
-                "case",
-                str(case_id),
-                region,
-                json.dumps(changes, ensure_ascii=False),
-                summary,
-            )
-        )
-        pairs.append((pk, review_id))
-    write_rows(
-        _t(Review),
-        [
-            "id",
-            "case_id",
-            "kind",
-            "reason",
-            "status",
-            "due_on",
-            "due_provisional",
-            "evidence",
-            "findings",
-            "outcome",
-            "outcome_reason",
-            "new_amount",
-            "completed_by_id",
-            "completed_at",
-            "created_at",
-        ],
-        reviews,
-    )
+    """One data-matching review per new SUSPEND/REVIEW flag of a case on the rolls, in SQL: a
+    temporary map flag -> review id (PostgreSQL: the sequence; SQLite: after the highest id,
+    under its write lock), then one INSERT of the reviews, one UPDATE of the flags and one
+    INSERT of their events (review.create, as review_create writes it)."""
     from minzheng.core.models import AuditEvent
 
-    write_rows(_t(AuditEvent), AUDIT_COLUMNS, events)
-    _set_reviews(pairs)
-    return len(pairs)
-
-
-def _set_reviews(pairs: list[tuple[int, int]]) -> None:
-    """flag.review for each (flag, review), through a temporary table and one UPDATE."""
-    from minzheng.registry.bulk import write_rows
-
-    name = "matching_flag_reviews"
-    flag = _t(MatchFlag)
+    name = "matching_review_map"
+    flag, case, review = _t(MatchFlag), _t(Case), _t(Review)
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        new_id = f"nextval(pg_get_serial_sequence('{Review._meta.db_table}', 'id'))"
+    else:
+        new_id = f"(SELECT COALESCE(MAX(id), 0) FROM {review}) + ROW_NUMBER() OVER (ORDER BY f.id)"
+    reviewable = ", ".join(f"'{s}'" for s in REVIEWABLE_STATUSES)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} (flag_id bigint, review_id bigint){suffix}")
-    write_rows(name, ["flag_id", "review_id"], pairs)
-    with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {flag} SET review_id = p.review_id FROM {name} p WHERE {flag}.id = p.flag_id"
+            f"CREATE TEMPORARY TABLE {name} AS SELECT f.id AS flag_id, {new_id} AS review_id, "
+            f"f.case_id, c.region_code, f.rule, f.person_id, f.summary, f.due_on, f.evidence, "
+            f"CAST(NULL AS DATE) AS suspended_from "
+            f"FROM {flag} f JOIN {case} c ON c.id = f.case_id "
+            f"WHERE f.run_id = %s AND f.action IN (%s, %s) AND f.review_id IS NULL "
+            f"AND c.status IN ({reviewable})",
+            [run.pk, RuleAction.SUSPEND.value, RuleAction.REVIEW.value],
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {name}")
+        opened = int(cursor.fetchone()[0])
+        if not opened:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            return 0
+        _mark_suspended(cursor, name, suspended)
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(
+            f"INSERT INTO {review} (id, case_id, kind, reason, status, due_on, due_provisional, "
+            f"evidence, findings, outcome, outcome_reason, new_amount, completed_by_id, "
+            f"completed_at, created_at) SELECT m.review_id, m.case_id, %s, m.summary, %s, "
+            f"m.due_on, {_provisional_sql(run)}, {_review_evidence_sql()}, '', '', '', NULL, "
+            f"NULL, NULL, %s FROM {name} m",
+            [ReviewKind.DATA_MATCHING.value, Review.Status.OPEN.value, run.number, now],
+        )
+        cursor.execute(
+            f"UPDATE {flag} SET review_id = m.review_id FROM {name} m WHERE {flag}.id = m.flag_id"
+        )
+        changes = (
+            "jsonb_build_object('review', m.review_id, 'kind', %s, 'due_on', "
+            "to_char(m.due_on, 'YYYY-MM-DD'))"
+            if postgres
+            else "json_object('review', m.review_id, 'kind', %s, 'due_on', m.due_on)"
+        )
+        cursor.execute(
+            f"INSERT INTO {_t(AuditEvent)} (at, actor_id, actor_username, actor_role, "
+            f"actor_region_code, action, object_type, object_id, region_code, changes, reason) "
+            f"SELECT %s, NULL, 'system', '', '', 'review.create', 'case', "
+            f"CAST(m.case_id AS {'text' if postgres else 'TEXT'}), m.region_code, {changes}, "
+            f"m.summary FROM {name} m",
+            [now, ReviewKind.DATA_MATCHING.value],
         )
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    return opened
+
+
+def _mark_suspended(cursor: Any, name: str, suspended: dict[int, datetime.date]) -> None:
+    by_month: dict[datetime.date, list[int]] = {}
+    for pk, month in suspended.items():
+        by_month.setdefault(month, []).append(pk)
+    for month, pks in by_month.items():
+        day = connection.ops.adapt_datefield_value(month)
+        for start in range(0, len(pks), LANDING_CHUNK):
+            chunk = pks[start : start + LANDING_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {name} SET suspended_from = %s WHERE flag_id IN ({marks})",
+                [day, *chunk],
+            )
+
+
+def _provisional_sql(run: MatchRun) -> str:
+    """Whether a flag's review deadline is provisional (the holidays of its year unknown)."""
+    provisional = [code for code, d in _deadlines(run).items() if d.provisional]
+    if not provisional:
+        return "1 = 0"
+    return "m.rule IN (" + ", ".join(_sql_text(c) for c in provisional) + ")"
+
+
+def _review_evidence_sql() -> str:
+    """The review's evidence: {flag, rule, run, person, evidence[, suspended_from]}."""
+    if connection.vendor == "postgresql":
+        return (
+            "jsonb_build_object('flag', m.flag_id, 'rule', m.rule, 'run', %s, "
+            "'person', m.person_id, 'evidence', m.evidence) || CASE WHEN m.suspended_from "
+            "IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('suspended_from', "
+            "to_char(m.suspended_from, 'YYYY-MM-DD')) END"
+        )
+    return (
+        "json_patch(json_object('flag', m.flag_id, 'rule', m.rule, 'run', %s, "
+        "'person', m.person_id, 'evidence', json(m.evidence)), CASE WHEN m.suspended_from "
+        "IS NULL THEN '{}' ELSE json_object('suspended_from', m.suspended_from) END)"
+    )
 
 
 # --- cancel --------------------------------------------------------------------------------------
