@@ -22,8 +22,9 @@ by 霍邱县; a grade-1 disabled member without the care subsidy; and a few pers
 more missing from the age allowance roll; plus a non-beneficiary's hospital bill. The other rows
 are of persons who receive nothing (or who are rightly enrolled), as in a real delivery.
 
-Then one run on DuckDB through the run service, and two of its flags worked by the officer: a
-death confirmed, a car dismissed (sold before the data date). Deterministic for a seed."""
+Then one run on DuckDB through the run service, and two of its flags worked by the officer: the
+shop confirmed (the case ends), a car dismissed (sold before the data date). Deterministic for a
+seed."""
 
 from __future__ import annotations
 
@@ -471,7 +472,8 @@ def _deliveries(
             "成立日期",
         ],
     )
-    shop = picker.pick(programs=("dibao_rural", "dibao_urban"), test=adult)
+    # rural: the demo confirms this one and the case ends; 城市低保 may have a single case
+    shop = picker.pick(programs=("dibao_rural",), test=adult)
     if shop:
         business.rows.append(
             [
@@ -762,20 +764,22 @@ def _officer(county: str) -> User:
 
 
 def _work(actor: User, run: MatchRun, planted: dict[str, Any]) -> tuple[int, int]:
-    """The officer confirms the death of the 特困 person and dismisses the second car."""
+    """The officer confirms the shop (the household's business income is over the standard:
+    the case ends) and dismisses the second car (sold before the data date). The deaths stay
+    open for the villages to check."""
     from minzheng.matching.services.flags import flag_confirm, flag_dismiss
 
     confirmed = dismissed = 0
     flags = MatchFlag.objects.filter(run=run, status=FlagStatus.OPEN)
-    dead = planted.get("death_id")
-    death = flags.filter(rule="death_id", person_id=dead).first() if dead else None
-    if death is not None:
+    owner = planted.get("business")
+    shop = flags.filter(rule="business", person_id=owner).first() if owner else None
+    if shop is not None:
         flag_confirm(
             actor=actor,
-            flag=death,
+            flag=shop,
             outcome="terminate",
-            reason="经村委会和敬老院核实,该人员已死亡,已注销户口",
-            findings="已取得死亡医学证明和户口注销证明",
+            reason="经入户核查,该户经营百货便利店,月经营净收入超过低保标准,不再符合保障条件",
+            findings="查看营业执照和近三个月流水,月均经营净收入约2600元",
         )
         confirmed += 1
     cars = planted.get("vehicle") or []
