@@ -15,6 +15,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from minzheng.matching.models import FlagStatus, MatchFlag
+from minzheng.matching.rules import RULES
 from tests.matching.pages_world import make_dataset, make_flag, make_run
 from tests.matching.support import county_for
 from tests.programs.conftest import at
@@ -205,7 +206,8 @@ def test_a_probabilistic_hit_shows_its_match_weight(client, personas, county, fl
     )
     client.force_login(personas.county_officer)
     html = client.get(url("flag_detail", flag)).content.decode()
-    assert "匹配权重 14.25" in html and "默认阈值 12" in html and "可能不是同一人" in html
+    default = RULES["death_fuzzy"].default_threshold
+    assert "匹配权重 14.25" in html and f"默认阈值 {default}" in html and "可能不是同一人" in html
 
 
 def test_a_candidate_is_confirmed_by_referral(client, personas, flags):

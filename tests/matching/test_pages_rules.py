@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from minzheng.matching.models import MatchRule
+from minzheng.matching.rules import RULES
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,9 @@ def test_only_rule_editors_edit(client, personas):
 def test_the_threshold_is_asked_only_of_rules_that_have_one(client, personas):
     client.force_login(personas.county_officer)
     html = client.get(edit("death_fuzzy")).content.decode()
-    assert 'name="threshold"' in html and "匹配阈值(匹配权重)" in html and 'value="12' in html
+    default = RULES["death_fuzzy"].default_threshold
+    assert 'name="threshold"' in html and "匹配阈值(匹配权重)" in html
+    assert f'value="{default}' in html
     html = client.get(edit("age_allowance_missing")).content.decode()
     assert "年龄(周岁)" in html
     assert 'name="threshold"' not in client.get(edit("vehicle")).content.decode()

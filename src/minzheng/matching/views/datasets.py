@@ -191,10 +191,7 @@ def _reason_counts(dataset: ExternalDataset, problems: list[dict[str, Any]]) -> 
 
 
 def _problem_rows(dataset: ExternalDataset) -> list[dict[str, Any]]:
-    try:
-        rows = dataset_services.dataset_report_rows(dataset)
-    except NotImplementedError:  # until the service lands
-        rows = list((dataset.report or {}).get("samples", []))
+    rows = dataset_services.dataset_report_rows(dataset)
     schema = SCHEMAS.get(dataset.kind)
     labels = {c.name: str(c.label) for c in schema.columns} if schema else {}
     labels |= {"row": "整行", "id_number": "身份证号码"}

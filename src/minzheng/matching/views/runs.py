@@ -48,22 +48,7 @@ LIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 def effective_rule(code: str, region_code: str) -> MatchRule:
     """The rule's settings for the county (its own row, else the default row, else the
     rule's defaults)."""
-    try:
-        return rule_services.rule_settings(code, region_code)
-    except NotImplementedError:  # until the service lands
-        row = (
-            MatchRule.objects.filter(code=code, region_code__in=[region_code, ""])
-            .order_by("-region_code")
-            .first()
-        )
-        rule = RULES[code]
-        return row or MatchRule(
-            code=code,
-            region_code=region_code,
-            enabled=True,
-            threshold=rule.default_threshold,
-            due_days=rule.default_due_days,
-        )
+    return rule_services.rule_settings(code, region_code)
 
 
 @dataclass
