@@ -20,6 +20,7 @@ from django.core.management import call_command
 from minzheng.core.api import ROLE_NOT_ALLOWED
 from minzheng.core.models import User
 from minzheng.matching.models import ExternalDataset, MatchFlag, MatchRun
+from minzheng.matching.rules import RULES
 from minzheng.matching.schemas import SCHEMAS
 from minzheng.registry.models import Person
 from tests.api.case_support import at
@@ -368,6 +369,9 @@ def test_flags_are_listed_within_the_scope_and_filtered(
         ({"status": "dismissed"}, set()),
     ]:
         assert ids(county.get(FLAGS, query)) == expected, query
+    MatchFlag.objects.filter(pk=world.flag.pk).update(status="dismissed")
+    order = [f["id"] for f in county.get(FLAGS, {"region_code": VILLAGE}).json()["results"]]
+    assert order[0] == world.late.pk and order[-1] == world.flag.pk  # open first, by deadline
     bad = county.get(FLAGS, {"rule": "weather", "status": "maybe", "region_code": "34x"})
     assert bad.status_code == 400
     assert set(bad.json()["errors"]) == {"rule", "status", "region_code"}
@@ -594,7 +598,8 @@ def test_a_rules_settings_are_the_countys_and_edited_by_its_editors(
     api = api_for(personas.county_leader)
     rules = {r["code"]: r for r in api.get(RULES_URL).json()}
     assert rules["vehicle"]["enabled"] is True and rules["vehicle"]["customized"] is False
-    assert rules["death_fuzzy"]["threshold"] == "12.00"
+    fuzzy_default = f"{RULES['death_fuzzy'].default_threshold:.2f}"
+    assert rules["death_fuzzy"]["threshold"] == fuzzy_default
     assert rules["death_fuzzy"]["method"] == "probabilistic"
     assert rules["death_id"]["action"] == "suspend" and rules["death_id"]["dataset_kind"] == "death"
     changed = api.patch(f"{RULES_URL}death_fuzzy/", {"threshold": "10.5", "due_days": 20})
@@ -606,7 +611,8 @@ def test_a_rules_settings_are_the_countys_and_edited_by_its_editors(
     assert (off["enabled"], off["threshold"], off["due_days"]) == (False, "10.50", 20)
     # Another county keeps the defaults.
     far = {r["code"]: r for r in api_for(personas.other_county_officer).get(RULES_URL).json()}
-    assert far["death_fuzzy"]["threshold"] == "12.00" and far["death_fuzzy"]["enabled"] is True
+    assert far["death_fuzzy"]["threshold"] == fuzzy_default
+    assert far["death_fuzzy"]["enabled"] is True
     bad = api.patch(f"{RULES_URL}vehicle/", {"threshold": "3", "due_days": 0}, format="json")
     assert bad.status_code == 400 and set(bad.json()["errors"]) <= {"threshold", "due_days"}
     assert api.patch(f"{RULES_URL}weather/", {"due_days": 5}).status_code == 404

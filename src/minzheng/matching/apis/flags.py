@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -35,6 +35,10 @@ CONFIRM_OUTCOMES = [
     (ReviewOutcome.TERMINATE.value, str(ReviewOutcome.TERMINATE.label)),
     ("referred", "已转介纳入(疑似漏保)"),
 ]
+
+
+# The flags to work first, by their deadline.
+OPEN_FIRST = Case(When(status=FlagStatus.OPEN, then=Value(0)), default=Value(1))
 
 
 def flags_of(request: Request) -> QuerySet[MatchFlag]:
@@ -91,6 +95,7 @@ class MatchFlagListApi(APIView):
         if f.get("overdue") is not None:
             late = {"status": FlagStatus.OPEN, "due_on__lt": timezone.localdate()}
             flags = flags.filter(**late) if f["overdue"] else flags.exclude(**late)
+        flags = flags.order_by(OPEN_FIRST, F("due_on").asc(nulls_last=True), "id")
         return paginated_response(
             request=request, view=self, queryset=flags, serializer_class=self.OutputSerializer
         )
