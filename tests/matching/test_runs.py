@@ -359,3 +359,45 @@ def test_the_task_runs_the_run(world, personas, django_capture_on_commit_callbac
     run.refresh_from_db()
     assert run.status == RunStatus.DONE, run.message
     assert run.new_flag_count == 4
+
+
+def test_next_months_payroll_pays_nothing_to_the_suspended_case(world, personas):
+    from minzheng.payments.models import PaymentLine
+    from minzheng.payments.services.payroll import run_generate
+    from minzheng.payments.services.payroll import run_start as payroll_start
+
+    start_and_run(personas.county_officer)
+    payroll = payroll_start(
+        actor=None,
+        program="dibao_urban",
+        region_code="341503000000",
+        month=DEC,
+        background=False,
+    )
+    run_generate(run_id=payroll.pk)
+    paid = set(PaymentLine.objects.filter(run=payroll).values_list("case_id", flat=True))
+    assert world.county.sole_case.pk not in paid
+
+
+def test_progress_goes_through_the_stages_in_order(world, personas):
+    seen: list[tuple[str, int]] = []
+    run = run_start(actor=personas.county_officer, enqueue=False)
+    run = run_execute(run, progress=lambda stage, percent: seen.append((stage, percent)))
+    stages = [stage for stage, _ in seen]
+    assert stages[0] == "导出名册"
+    assert stages.index("写入疑点") < stages.index("生成复核任务") < stages.index("已完成")
+    assert any(stage.startswith("比对:") for stage in stages)
+    percents = [percent for _, percent in seen]
+    assert percents == sorted(percents)
+    assert percents[-1] == 100
+
+
+def test_only_operators_in_scope_cancel(world, personas):
+    run = run_start(actor=personas.county_officer, enqueue=False)
+    with pytest.raises(PermissionDenied):
+        run_cancel(actor=personas.township_clerk, run=run)
+    with pytest.raises(Http404):
+        run_cancel(actor=personas.other_county_officer, run=run)
+    cancelled = run_cancel(actor=personas.county_officer, run=run)
+    assert cancelled.status == RunStatus.CANCELLED
+    assert AuditEvent.objects.filter(action="matching.run_cancel", object_id=str(run.pk)).exists()
