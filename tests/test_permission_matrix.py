@@ -1391,6 +1391,17 @@ MATCH_PAGE_ROWS = [
         page=True,
     ),
     Row("GET", MP + "/flags/{match_flag}/", MATCH_READERS, page=True),
+    # The forms posted empty, so that nothing is done: 200 with their messages.
+    Row("POST", MP + "/runs/new/", MATCH_OPERATORS, body=fixed({}), scoped=False, page=True),
+    Row("POST", MP + "/datasets/new/", DATASET_KEEPERS, body=fixed({}), scoped=False, page=True),
+    Row(
+        "POST",
+        MP + "/datasets/{match_dataset}/columns/",
+        DATASET_KEEPERS,
+        body=fixed({}),
+        page=True,
+    ),
+    Row("POST", MP + "/rules/vehicle/", RULE_EDITORS, body=fixed({}), scoped=False, page=True),
     *[
         Row(
             "POST",
