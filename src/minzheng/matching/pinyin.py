@@ -18,6 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+# Characters of a name read through the table, by position; the rest (names of seven or more
+# characters, rare outside transliterated names) are compared as written.
+NAME_CHARS = 6
+
 # CJK Unified Ideographs, Extension A and the supplementary planes' ideographs.
 _RANGES = ((0x3400, 0x9FFF), (0x20000, 0x3FFFF))
 
@@ -84,9 +88,11 @@ def _char_map() -> dict[str, tuple[str, str]]:
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
-    """(py, fz) of a name the way the SQL builds it: each character's reading concatenated,
-    characters the table does not know kept as they are. For tests and the bench's truth."""
+    """(py, fz) of a name the way the SQL builds it: the readings of its first NAME_CHARS
+    characters concatenated (a character the table does not know kept as it is), then the
+    rest as written. For tests and the bench."""
     table = _char_map()
-    py = "".join(table.get(ch, (ch, ch))[0] for ch in name)
-    fz = "".join(table.get(ch, (ch, ch))[1] for ch in name)
+    head, rest = name[:NAME_CHARS], name[NAME_CHARS:]
+    py = "".join(table.get(ch, (ch, ch))[0] for ch in head) + rest
+    fz = "".join(table.get(ch, (ch, ch))[1] for ch in head) + rest
     return py, fz

@@ -29,16 +29,13 @@ import re
 from typing import Any
 
 from minzheng.matching.engines.base import Engine
-from minzheng.matching.pinyin import write_char_table
+from minzheng.matching.pinyin import NAME_CHARS, write_char_table
 
 # The match weight that meets the bench's targets (precision >= 0.97, recall >= 0.95 over the
 # records that have a true match); see bench/matching_probabilistic.py.
 DEFAULT_THRESHOLD: float = 2.0
 
 PRIOR = 1e-6
-# Characters of a name read through the pinyin table; the rest (rare 5+ character names) are
-# compared as written.
-NAME_CHARS = 4
 CHARS_TABLE = "mz_pinyin_chars"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -53,7 +50,8 @@ def _level(
         level["u_probability"] = u
     else:
         level["is_null_level"] = True
-    level["base_dialect_str"] = "duckdb"
+    if sql != "ELSE":  # written in DuckDB's dialect, translated by Splink for Spark
+        level["base_dialect_str"] = "duckdb"
     level.update(extra)
     return level
 
@@ -234,8 +232,14 @@ FROM (
 """
 
 
+def _tables(engine: Engine) -> set[str]:
+    if engine.name == "spark":
+        return {t.name for t in engine.spark.catalog.listTables()}  # type: ignore[attr-defined]
+    return {row[0] for row in engine.fetch("SELECT table_name FROM duckdb_tables()")}
+
+
 def _drop(engine: Engine, name: str) -> None:
-    """Drop a table made with engine.create_table (the Engine API has no drop yet)."""
+    """Drop a table made with engine.create_table or by Splink (the Engine API has no drop)."""
     if engine.name == "spark":
         spark = engine.spark  # type: ignore[attr-defined]
         if spark.catalog.tableExists(name):
@@ -243,6 +247,21 @@ def _drop(engine: Engine, name: str) -> None:
         spark.catalog.dropTempView(name)
     else:
         engine.con.execute(f"DROP TABLE IF EXISTS {name}")  # type: ignore[attr-defined]
+
+
+def splink_api(engine: Engine) -> Any:
+    """The engine's Splink API; on Spark one that keeps its intermediate tables with
+    persist() (the default writes them under a checkpoint directory the session does not
+    have) and does not look for Splink's Scala jar (none of its functions is used here)."""
+    if engine.name == "spark":
+        from splink import SparkAPI
+
+        return SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=engine.spark,  # type: ignore[attr-defined]
+            break_lineage_method="persist",
+            register_udfs_automatically=False,
+        )
+    return engine.splink_api()
 
 
 def register_chars(engine: Engine) -> None:
@@ -263,10 +282,11 @@ def link_persons(engine: Engine, *, records: str, people: str, threshold: float,
         if not _IDENT.match(name):
             raise ValueError(f"not a table name: {name!r}")
     left, right = f"{out}__records", f"{out}__people"
+    before = _tables(engine)
     register_chars(engine)
     engine.create_table(left, prepare_sql(records, "row_no"))
     engine.create_table(right, prepare_sql(people, "person_id"))
-    db_api = engine.splink_api()
+    db_api = splink_api(engine)
     try:
         frames = [
             db_api.register(left, dataset_display_name="records"),
@@ -279,8 +299,10 @@ def link_persons(engine: Engine, *, records: str, people: str, threshold: float,
         engine.create_table(out, best_sql(predictions.physical_name, float(threshold)))
     finally:
         db_api.delete_tables_created_by_splink_from_db()
-        _drop(engine, left)
-        _drop(engine, right)
+        # Splink does not count every table it makes among its own (blocked id pairs).
+        for name in _tables(engine) - before:
+            if name in (left, right) or name.startswith("__splink__"):
+                _drop(engine, name)
 
 
 def best_sql(predictions: str, threshold: float) -> str:
