@@ -53,7 +53,7 @@ def _table(con: duckdb.DuckDBPyConnection, name: str, key: str, rows: list[tuple
         "birth_date DATE, region_code VARCHAR)"
     )
     if rows:
-        con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)", rows)  # noqa: S608
 
 
 @pytest.fixture
@@ -185,13 +185,9 @@ def test_the_sql_builds_the_same_pinyin_as_python(engine):
     rows = [(i, n, None, None, None) for i, n in enumerate(names)]
     _table(engine.con, "names", "row_no", rows)
     register_chars(engine)
-    got = {
-        uid: (name, py, fz, surname, given)
-        for uid, name, py, fz, surname, given in engine.fetch(
-            "SELECT uid, name, name_py, name_fz, surname_py, given_py "
-            f"FROM ({prepare_sql('names', 'row_no')})"
-        )
-    }
+    prepared = prepare_sql("names", "row_no")
+    query = f"SELECT uid, name, name_py, name_fz, surname_py, given_py FROM ({prepared})"  # noqa: S608
+    got = {uid: tuple(rest) for uid, *rest in engine.fetch(query)}
     for i, raw in enumerate(names):
         clean = (raw or "").replace(" ", "").replace("·", "") or None
         if clean is None:
