@@ -298,12 +298,12 @@ def test_a_dismissed_flag_is_not_raised_again_by_a_new_delivery_of_the_same_evid
 
 
 def test_a_failed_run_leaves_nothing(world, personas, monkeypatch):
-    from minzheng.matching.services import runs
+    from minzheng.matching import landing
 
     def broken(run, suspended):
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr(runs, "_open_reviews", broken)
+    monkeypatch.setattr(landing, "_open_reviews", broken)
     run = start_and_run(personas.county_officer)
     assert run.status == RunStatus.FAILED
     assert run.message == "比对失败:磁盘已满"
