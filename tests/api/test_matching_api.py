@@ -722,7 +722,11 @@ def test_a_month_of_matching_through_the_api(
     assert started.status_code == 202, started.json()
     run_url = f"{RUNS}{started.json()['id']}/"
     run_body = officer.get(run_url).json()
-    assert (run_body["status"], run_body["percent"], run_body["new_flag_count"]) == ("done", 100, 1)
+    assert (run_body["status"], run_body["percent"], run_body["new_flag_count"]) == (
+        "done",
+        100,
+        1,
+    ), run_body["message"]
     assert run_body["datasets"] == {"death": made["id"]}
     assert run_body["rule_counts"]["death_id"]["hits"] == 1
 
