@@ -133,3 +133,19 @@ def test_the_start_form_refuses_no_rule(client, personas, county):
     assert response.status_code == 200 and "请至少选择一条比对规则" in response.content.decode()
     response = client.post(START, {"engine": "duckdb", "rules": ["vehicle"]})
     assert "现在不能运行" in response.content.decode()
+
+
+def test_a_queued_run_is_cancelled_and_a_finished_one_answers_409(client, personas, county):
+    run = make_run(personas.county_officer, status=RunStatus.QUEUED)
+    client.force_login(personas.township_clerk)
+    assert client.post(url("run_cancel", run)).status_code == 403
+    client.force_login(personas.county_officer)
+    html = client.get(url("run_detail", run)).content.decode()
+    assert "取消比对" in html and "排队等待比对" in html
+    response = client.post(url("run_cancel", run))
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED
+    assert "该比对已取消" in client.get(url("run_detail", run)).content.decode()
+    response = client.post(url("run_cancel", run))
+    assert response.status_code == 409

@@ -201,6 +201,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponseBase:
         run = run_services.run_cancel(actor=user, run=run)
     except (MatchingConflict, MatchingError) as e:
         run = selectors.run_get(user, pk)
+        # A run no longer live (finished or cancelled meanwhile): its state changed first.
         context = _detail_context(user, run, conflict=e.message)
         return render(request, "matching/run_detail.html", context, status=CONFLICT_STATUS)
     messages.success(request, RUN_CANCELLED.format(number=run.number))
