@@ -149,3 +149,15 @@ def test_a_queued_run_is_cancelled_and_a_finished_one_answers_409(client, person
     assert "该比对已取消" in client.get(url("run_detail", run)).content.decode()
     response = client.post(url("run_cancel", run))
     assert response.status_code == 409
+
+
+def test_the_menu_shows_the_group_to_those_who_may_see_it(client, personas):
+    client.force_login(personas.county_officer)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "信息比对" in html and reverse("matching:dataset_list") in html
+    assert reverse("matching:flag_list") in html and reverse("matching:candidate_list") in html
+    client.force_login(personas.township_clerk)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert reverse("matching:flag_list") in html and reverse("matching:dataset_list") not in html
+    client.force_login(personas.village_assistant)
+    assert reverse("matching:flag_list") not in client.get(reverse("dashboard")).content.decode()
