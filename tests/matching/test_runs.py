@@ -401,3 +401,17 @@ def test_only_operators_in_scope_cancel(world, personas):
     cancelled = run_cancel(actor=personas.county_officer, run=run)
     assert cancelled.status == RunStatus.CANCELLED
     assert AuditEvent.objects.filter(action="matching.run_cancel", object_id=str(run.pk)).exists()
+
+
+def test_a_conflict_in_the_first_runs_copy_falls_back_to_the_general_way(
+    world, personas, monkeypatch
+):
+    from minzheng.matching import landing
+
+    first = start_and_run(personas.county_officer)
+    monkeypatch.setattr(landing, "_first_flags_of_rules", lambda con: True)
+    second = start_and_run(personas.county_officer)
+    assert second.status == RunStatus.DONE, second.message
+    assert second.new_flag_count == 0
+    assert MatchFlag.objects.count() == first.new_flag_count
+    assert set(MatchFlag.objects.values_list("last_run", flat=True)) == {second.pk}

@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 
@@ -264,42 +264,98 @@ def _timed(run: MatchRun, step: str) -> Iterator[None]:
     logger.info("match run %s: %s %.2f s", run.number, step, time.perf_counter() - started)
 
 
+# The flag columns a landing row does not carry, in the order _copy_flags writes them.
+FLAG_CONSTANT_COLUMNS = (
+    ("run_id", "bigint"),
+    ("last_run_id", "bigint"),
+    ("status", "varchar(10)"),
+    ("outcome", "varchar(12)"),
+    ("outcome_reason", "text"),
+    ("created_at", "timestamp with time zone"),
+)
+
+
 def _landing_table_sql(name: str) -> str:
-    columns = ", ".join(f"{c} {t}" for c, t in FLAG_LANDING_COLUMNS)
     if connection.vendor == "postgresql":
+        columns = ", ".join(f"{c} {t}" for c, t in (*FLAG_LANDING_COLUMNS, *FLAG_CONSTANT_COLUMNS))
         return f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP"
+    columns = ", ".join(f"{c} {t}" for c, t in FLAG_LANDING_COLUMNS)
     return f"CREATE TEMPORARY TABLE {name} ({columns})"
 
 
 def _to_database(con: duckdb.DuckDBPyConnection, run: MatchRun, csv_path: Path) -> None:
-    """landing (DuckDB) -> a temporary table of the database -> the new flags; flags already
-    raised get this run as their last."""
+    """landing (DuckDB) -> the new flags in the database; flags already raised get this run as
+    their last. PostgreSQL: when no flag of these rules exists yet (a first run) the rows are
+    COPYed straight into the flags, as no conflict is possible (should a concurrent run raise
+    one meanwhile, the savepoint falls back to the general way); else COPY into a temporary
+    table, then INSERT ... ON CONFLICT DO NOTHING and the UPDATE of last_run."""
     name = "matching_landing"
-    names = [c for c, _ in FLAG_LANDING_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(_landing_table_sql(name))
-        if connection.vendor == "postgresql":
-            con.execute(
-                f"COPY landing TO {_quote(csv_path)} (FORMAT csv, HEADER false, NULLSTR '\\N')"
-            )
-            raw = cursor.cursor
-            with (
-                raw.copy(
-                    f"COPY {name} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-                ) as copy,
-                csv_path.open("rb") as source,
-            ):
-                while block := source.read(1 << 20):
-                    copy.write(block)
-            csv_path.unlink(missing_ok=True)
-        else:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(_landing_table_sql(name))
+            names = [c for c, _ in FLAG_LANDING_COLUMNS]
             marks = ", ".join(["%s"] * len(names))
             insert = f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})"
             for rows in _landing_chunks(con):
                 cursor.executemany(insert, rows)
-        _insert_flags(cursor, run, name)
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            _insert_flags(cursor, run, name)
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        return
+    names = [c for c, _ in (*FLAG_LANDING_COLUMNS, *FLAG_CONSTANT_COLUMNS)]
+    constants = ", ".join(
+        [
+            str(run.pk),
+            str(run.pk),
+            _sql_text(FlagStatus.OPEN.value),
+            "''",
+            "''",
+            _sql_text(timezone.now().isoformat()),
+        ]
+    )
+    con.execute(
+        f"COPY (SELECT *, {constants} FROM landing) TO {_quote(csv_path)} "
+        f"(FORMAT csv, HEADER false, NULLSTR '\\N')"
+    )
+    try:
+        if _first_flags_of_rules(con) and _copy_flags(names, csv_path):
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(_landing_table_sql(name))
+            _copy_csv(cursor, name, names, csv_path)
+            _insert_flags(cursor, run, name)
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    finally:
+        csv_path.unlink(missing_ok=True)
+
+
+def _copy_csv(cursor: Any, table: str, names: list[str], csv_path: Path) -> None:
+    """The CSV file into `table`, streamed in blocks (psycopg COPY FROM STDIN)."""
+    raw = cursor.cursor  # psycopg's cursor under Django's wrapper
+    statement = f"COPY {table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    with raw.copy(statement) as copy, csv_path.open("rb") as source:
+        while block := source.read(1 << 20):
+            copy.write(block)
+
+
+def _first_flags_of_rules(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether no flag of the landing's rules exists yet (a probe of the rule index each)."""
+    rules = [str(r[0]) for r in con.execute("SELECT DISTINCT rule FROM landing").fetchall()]
+    return not MatchFlag.objects.filter(rule__in=rules).exists()
+
+
+def _copy_flags(names: list[str], csv_path: Path) -> bool:
+    """COPY the landing straight into the flags, in a savepoint; False when a flag raised
+    meanwhile by another run conflicts (nothing written then)."""
+    import psycopg
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _copy_csv(cursor, _t(MatchFlag), names, csv_path)
+    except (IntegrityError, psycopg.errors.UniqueViolation):
+        return False
+    return True
 
 
 def _landing_chunks(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[Any, ...]]]:
