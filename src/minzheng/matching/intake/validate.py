@@ -1,11 +1,12 @@
 """Validating a delivered file and writing its canonical Parquet, streamed through DuckDB.
 
-Passes over the file (each a streaming scan; a transcoded or XLSX-made CSV is written first):
-  1. counts  one aggregate: rows, rows with errors, invalid/missing ID numbers, and the count
-             of each reason per column
-  2. repeats the rows' hashes grouped (HAVING count > 1), then the rows carrying a repeated
-             hash compared column by column: a row identical to an earlier one is dropped
-  3. samples only when there is something to show: the first problem rows in file order
+Stages (each a streaming scan; a transcoded or XLSX-made CSV is written first):
+  1. read    the one pass over the delivered file: each row parsed and checked, into a work
+             Parquet file (canonical columns, reason codes, the hash of the raw row)
+  2. counts  one aggregate over the work file: rows, errors, invalid ID numbers, the count of
+             each reason per column, and the first problem rows (top-N aggregates)
+  3. repeats the hashes grouped (HAVING count > 1), then the rows carrying a repeated hash
+             compared column by column: a row identical to an earlier one is dropped
   4. write   no errors: COPY of the canonical columns, without the repeated rows, to a temp
              file renamed to `target` (a reader never sees half a file)
 Python holds the head of the file, the counts and at most SAMPLE_LIMIT sample rows."""
@@ -37,7 +38,7 @@ from minzheng.matching.intake.files import (
     Source,
     prepare_source,
 )
-from minzheng.matching.schemas import Column, DatasetSchema
+from minzheng.matching.schemas import ID_VALID, ROW_NO, Column, DatasetSchema
 
 Progress = Callable[[float, str], None]  # (fraction of the import done, stage in Chinese)
 
@@ -46,9 +47,9 @@ POLL_SECONDS = 0.5
 
 STAGE_XLSX = "正在读取Excel表格"
 STAGE_TRANSCODE = "正在转换字符编码"
-STAGE_COUNT = "正在校验数据"
+STAGE_READ = "正在读取并校验数据"
+STAGE_COUNT = "正在统计校验结果"
 STAGE_REPEATS = "正在查找重复行"
-STAGE_SAMPLES = "正在整理问题行"
 STAGE_WRITE = "正在写入数据文件"
 STAGE_DONE = "校验完成"
 
@@ -56,10 +57,10 @@ STAGE_DONE = "校验完成"
 WEIGHTS = {
     STAGE_XLSX: 4.0,
     STAGE_TRANSCODE: 1.0,
-    STAGE_COUNT: 1.0,
-    STAGE_REPEATS: 1.0,
-    STAGE_SAMPLES: 0.5,
-    STAGE_WRITE: 1.5,
+    STAGE_READ: 4.0,
+    STAGE_COUNT: 0.5,
+    STAGE_REPEATS: 0.5,
+    STAGE_WRITE: 1.0,
 }
 
 
@@ -161,6 +162,7 @@ class _Check:
         mapping: dict[str, str],
         today: datetime.date,
         bar: _Bar,
+        workdir: Path,
     ) -> None:
         self.con = con
         self.schema = schema
@@ -168,42 +170,76 @@ class _Check:
         self.mapped = [c for c in schema.columns if self.mapping.get(c.name)]
         self.today = today
         self.bar = bar
+        self.work = workdir / "checked.parquet"
         self.repeated = False
+        self.error_sample: list[dict[str, Any]] = []
+        self.id_sample: list[dict[str, Any]] = []
         con.execute(f"CREATE TEMP VIEW raw AS {S.raw_sql(source, self.mapping, schema)}")
-        con.execute(f"CREATE TEMP VIEW typed AS {self.typed('raw')}")
+        con.execute(f"CREATE TEMP VIEW typed AS {S.typed_sql('raw', self.mapping, schema, today)}")
 
-    def typed(self, relation: str) -> str:
-        return S.typed_sql(relation, self.mapping, self.schema, self.today)
+    # 1. read: the only pass over the delivered file
 
-    # 1. counts
+    def read(self) -> None:
+        """Every row parsed and checked once, into a work file: the canonical columns, the
+        reason codes, the raw value of a cell that has one, the hash of the raw row."""
+        raws = S.raw_columns(self.mapping, self.schema)
+        extra = ["has_error", f"hash({', '.join(raws)}) AS row_hash" if raws else "0 AS row_hash"]
+        for column in self.mapped:
+            e, r = S.err_name(column.name), S.raw_name(column.name)
+            extra += [e, f"CASE WHEN {e} IS NOT NULL THEN {r} END AS {r}"]
+        columns = ", ".join(S.out_columns(self.mapping, self.schema) + extra)
+        _run(
+            self.con,
+            f"COPY (SELECT {columns} FROM typed) TO {S.quote_literal(self.work)} "
+            "(FORMAT parquet, COMPRESSION lz4)",
+            self.bar,
+        )
+        self.con.execute(
+            f"CREATE TEMP VIEW checked AS SELECT * FROM read_parquet({S.quote_literal(self.work)})"
+        )
 
-    def counts(self) -> dict[str, int]:
+    # 2. counts
+
+    def counts(self) -> dict[str, Any]:
+        """Counts per reason and the first problem rows (top-N aggregates, same pass)."""
         items = ["count(*) AS total", "count_if(has_error) AS error_rows"]
         if "id_number" in self.mapping:
             items += [
-                "count_if(NOT id_valid AND v_id_number IS NOT NULL) AS id_invalid",
-                "count_if(v_id_number IS NULL) AS id_missing",
+                "count_if(NOT id_valid AND id_number IS NOT NULL) AS id_invalid",
+                "count_if(id_number IS NULL) AS id_missing",
+                f"min_by({{'row_no': row_no, 'value': id_number}}, row_no, {SAMPLE_LIMIT}) "
+                "FILTER (WHERE NOT id_valid) AS id_sample",
             ]
         for column in self.mapped:
             for code in _codes(column):
                 items.append(
                     f"count_if({S.err_name(column.name)} = '{code}') AS \"{column.name}:{code}\""
                 )
-        row = _run(self.con, f"SELECT {', '.join(items)} FROM typed", self.bar)[0]
+        if self.mapped:
+            fields = ", ".join(
+                f"'{c.name}': [{S.raw_name(c.name)}, {S.err_name(c.name)}]" for c in self.mapped
+            )
+            items.append(
+                f"min_by({{'row_no': row_no, {fields}}}, row_no, {SAMPLE_LIMIT}) "
+                "FILTER (WHERE has_error) AS error_sample"
+            )
+        row = _run(self.con, f"SELECT {', '.join(items)} FROM checked", self.bar)[0]
         names = [i.rsplit(" AS ", 1)[1].strip('"') for i in items]
-        return {n: int(v or 0) for n, v in zip(names, row, strict=True)}
+        found = dict(zip(names, row, strict=True))
+        self.error_sample = found.pop("error_sample", None) or []
+        self.id_sample = found.pop("id_sample", None) or []
+        return {n: int(v or 0) for n, v in found.items()}
 
-    # 2. repeats
+    # 3. repeats
 
     def repeats(self) -> tuple[int, int]:
         """Rows identical to an earlier one in every mapped column: (how many, how many of them
-        have errors). Leaves them in the temp table `repeats` (row_no, first_row, raw columns)."""
-        columns = S.raw_columns(self.mapping, self.schema)
-        key = f"hash({', '.join(columns)})"
+        have errors). Leaves them in the temp table `repeats`. The raw rows' hashes find the
+        candidates; their values (canonical, and raw where a cell is wrong) confirm them."""
         _run(
             self.con,
-            f"CREATE TEMP TABLE repeated_keys AS SELECT {key} AS h FROM raw "
-            "GROUP BY ALL HAVING count(*) > 1",
+            "CREATE TEMP TABLE repeated_keys AS SELECT row_hash FROM checked "
+            "GROUP BY row_hash HAVING count(*) > 1",
             self.bar,
         )
         self.repeated = bool(
@@ -211,54 +247,54 @@ class _Check:
         )
         if not self.repeated:
             return 0, 0
-        partition = ", ".join(columns)
+        same = ", ".join(
+            ["row_hash", *(S.quote_ident(n) for n in self.schema.names)]
+            + [f"{S.err_name(c.name)}, {S.raw_name(c.name)}" for c in self.mapped]
+        )
         self.con.execute(
             "CREATE TEMP TABLE repeats AS SELECT * FROM ("
-            f"SELECT row_no, min(row_no) OVER (PARTITION BY {partition}) AS first_row, "
-            f"{partition} FROM raw WHERE {key} IN (SELECT h FROM repeated_keys)"
+            f"SELECT row_no, min(row_no) OVER (PARTITION BY {same}) AS first_row, has_error, "
+            "name, id_number FROM checked "
+            "WHERE row_hash IN (SELECT row_hash FROM repeated_keys)"
             ") WHERE row_no > first_row"
         )
         count, with_errors = self.con.execute(
-            f"SELECT count(*), count_if(has_error) FROM ({self.typed('repeats')})"
+            "SELECT count(*), count_if(has_error) FROM repeats"
         ).fetchall()[0]
         return int(count), int(with_errors)
 
-    # 3. samples
+    # samples
 
     def error_samples(self) -> list[dict[str, Any]]:
-        columns = ", ".join(f"{S.raw_name(c.name)}, {S.err_name(c.name)}" for c in self.mapped)
-        rows = self.con.execute(
-            f"SELECT row_no, {columns} FROM typed WHERE has_error "
-            f"ORDER BY row_no LIMIT {SAMPLE_LIMIT}"
-        ).fetchall()
         out: list[dict[str, Any]] = []
-        for row in rows:
-            for i, column in enumerate(self.mapped):
-                value, code = row[1 + 2 * i], row[2 + 2 * i]
+        for row in self.error_sample:
+            for column in self.mapped:
+                value, code = row[column.name]
                 if code:
-                    out.append(_sample(int(row[0]), code, str(column.label), column.name, value))
+                    label = str(column.label)
+                    out.append(_sample(int(row["row_no"]), code, label, column.name, value))
         return out[:SAMPLE_LIMIT]
 
     def id_samples(self, limit: int) -> list[dict[str, Any]]:
         if limit <= 0 or "id_number" not in self.mapping:
             return []
         label = str(self.schema.column("id_number").label)
-        rows = self.con.execute(
-            f"SELECT row_no, {S.raw_name('id_number')} FROM typed WHERE NOT id_valid "
-            f"ORDER BY row_no LIMIT {limit}"
-        ).fetchall()
         return [
-            _sample(int(r[0]), "id_invalid" if r[1] else "id_missing", label, "id_number", r[1])
-            for r in rows
+            _sample(
+                int(r["row_no"]),
+                "id_invalid" if r["value"] else "id_missing",
+                label,
+                "id_number",
+                r["value"],
+            )
+            for r in self.id_sample[:limit]
         ]
 
     def repeat_samples(self, limit: int) -> list[dict[str, Any]]:
         if limit <= 0 or not self.repeated:
             return []
-        shown = [c for c in ("name", "id_number") if c in self.mapping]
-        values = "".join(f", {S.raw_name(c)}" for c in shown)
         rows = self.con.execute(
-            f"SELECT row_no, first_row{values} FROM repeats ORDER BY row_no LIMIT {limit}"
+            f"SELECT row_no, first_row, name, id_number FROM repeats ORDER BY row_no LIMIT {limit}"
         ).fetchall()
         return [
             _sample(
@@ -275,13 +311,13 @@ class _Check:
     # 4. write
 
     def write(self, target: Path, repeated: int) -> None:
-        columns = ", ".join(S.out_columns(self.mapping, self.schema))
+        columns = ", ".join(S.quote_ident(n) for n in [*self.schema.names, ROW_NO, ID_VALID])
         where = " WHERE row_no NOT IN (SELECT row_no FROM repeats)" if repeated else ""
         temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             _run(
                 self.con,
-                f"COPY (SELECT {columns} FROM typed{where}) TO {S.quote_literal(temp)} "
+                f"COPY (SELECT {columns} FROM checked{where}) TO {S.quote_literal(temp)} "
                 "(FORMAT parquet, COMPRESSION zstd)",
                 self.bar,
             )
@@ -368,7 +404,7 @@ def validate_file(
     """Check every row of the file under `mapping` and, when no row has an error, write the
     canonical Parquet to `target`. IntakeError when the file cannot be read at all."""
     started = time.monotonic()
-    stages = [STAGE_COUNT, STAGE_REPEATS, STAGE_SAMPLES, STAGE_WRITE]
+    stages = [STAGE_READ, STAGE_COUNT, STAGE_REPEATS, STAGE_WRITE]
     if layout.format == XLSX_FORMAT:
         stages.insert(0, STAGE_XLSX)
     elif layout.format == CSV_FORMAT and layout.encoding not in ("utf-8", "utf-8-sig"):
@@ -381,7 +417,8 @@ def validate_file(
     source = prepare_source(path, layout, workdir, bar.units)
     con = _connect(workdir, memory_limit, threads)
     try:
-        return _validate(con, source, schema, mapping, target, today, bar, started)
+        check = _Check(con, source, schema, mapping, today, bar, workdir)
+        return _validate(check, source, target, bar, started)
     except duckdb.Error as e:
         raise _read_error(e, layout) from e
     finally:
@@ -389,16 +426,11 @@ def validate_file(
 
 
 def _validate(
-    con: Any,
-    source: Source,
-    schema: DatasetSchema,
-    mapping: dict[str, str],
-    target: Path,
-    today: datetime.date,
-    bar: _Bar,
-    started: float,
+    check: _Check, source: Source, target: Path, bar: _Bar, started: float
 ) -> IntakeResult:
-    check = _Check(con, source, schema, mapping, today, bar)
+    schema = check.schema
+    bar.start(STAGE_READ)
+    check.read()
     bar.start(STAGE_COUNT)
     counts = check.counts()
     total = counts["total"]
@@ -414,8 +446,7 @@ def _validate(
         duplicate_rows=repeated,
         valid_rows=total - error_rows - (repeated - repeated_with_errors),
     )
-    bar.start(STAGE_SAMPLES)
-    samples = check.error_samples() if error_rows else []
+    samples = check.error_samples()
     # Warnings fill what errors leave of the sample; a file without ID numbers at all is said
     # once rather than row by row.
     id_room = SAMPLE_LIMIT - len(samples) if "id_number" in check.mapping else 0
