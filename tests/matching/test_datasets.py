@@ -160,6 +160,34 @@ def test_a_page_upload_is_stored_in_chunks(personas, tmp_path) -> None:
     assert dataset.encoding == "utf-8"
 
 
+def test_an_xlsx_is_read_whatever_name_it_is_stored_under(
+    personas, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["车主", "身份证号", "号牌号码", "车辆类型", "购置价", "初次登记日期"])
+    book.active.append(["张三", ID_A, "皖N12345", "小型轿车", 128000.5, datetime.date(2020, 5, 1)])
+    path = tmp_path / "车辆.xlsx"
+    book.save(path)
+    actor = personas.county_officer
+    dataset = upload(actor, path, kind="vehicle")
+    assert dataset.file_format == "xlsx"
+    assert dataset.sample_rows == [["张三", ID_A, "皖N12345", "小型轿车", "128000.5", "2020-05-01"]]
+    dataset = validated(actor, dataset, django_capture_on_commit_callbacks)
+    assert dataset.status == DatasetStatus.ACTIVE
+    page = SimpleUploadedFile("车辆.xlsx", path.read_bytes())
+    again = dataset_upload(
+        actor=actor,
+        kind="vehicle",
+        source="交警",
+        data_date=DATA_DATE,
+        file=page,
+        file_name="车辆.xlsx",
+    )
+    assert again.headers[0] == "车主"
+
+
 def test_an_upload_needs_a_kind_a_source_a_date_and_a_readable_file(personas, tmp_path) -> None:
     with pytest.raises(MatchingError) as e:
         dataset_upload(

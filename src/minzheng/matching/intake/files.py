@@ -298,16 +298,34 @@ def cell_text(value: object) -> str:
 
 
 def _open_sheet(path: Path) -> Any:
+    """The workbook, read-only (streamed). Opened from a file object: openpyxl refuses a path
+    whose name does not end in .xlsx, and uploads are stored under other names."""
     import openpyxl
 
+    handle = path.open("rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as e:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+        handle.close()
         raise IntakeError(M.FILE_XLSX_UNREADABLE.format(error=e)) from None
     if not book.worksheets:
         book.close()
+        handle.close()
         raise IntakeError(M.FILE_EMPTY)
-    return book
+    return _Book(book, handle)
+
+
+class _Book:
+    """A read-only workbook and the file it streams from, closed together."""
+
+    def __init__(self, book: Any, handle: Any) -> None:
+        self.worksheets = book.worksheets
+        self._book = book
+        self._handle = handle
+
+    def close(self) -> None:
+        self._book.close()
+        self._handle.close()
 
 
 def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
