@@ -256,3 +256,19 @@ def test_another_township_cannot_work_the_flag(county, personas):
     # 韩摆渡镇's own flag it may work
     tekun = flag("death_id", county.tekun)
     flag_dismiss(actor=personas.other_township_clerk, flag=tekun, reason="系同名")
+
+
+def test_a_death_recorded_meanwhile_keeps_the_suspension_when_the_flag_is_dismissed(
+    county, personas
+):
+    from minzheng.registry.services import person_update
+
+    death = flag("death_id", county.sole)
+    person_update(
+        actor=personas.township_clerk,
+        person=county.sole,
+        data={"death_date": datetime.date(2026, 11, 3)},
+    )
+    flag_dismiss(actor=personas.township_clerk, flag=death, reason="误报")
+    county.sole_case.refresh_from_db()
+    assert county.sole_case.status == CaseStatus.SUSPENDED

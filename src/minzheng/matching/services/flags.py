@@ -159,11 +159,16 @@ def _record_death(actor: User, flag: MatchFlag) -> None:
 def _resume_if_suspended(actor: User, review: Review | None, reason: str) -> None:
     """A dismissed death flag whose case the run suspended: pay again from next month."""
     from minzheng.programs.services.reviews import case_resume
+    from minzheng.registry.models import Person
 
-    if review is None or not (review.evidence or {}).get("suspended_from"):
+    evidence = review.evidence if review is not None else {}
+    if review is None or not (evidence or {}).get("suspended_from"):
         return
     case = Case.objects.get(pk=review.case_id)
     if case.status != CaseStatus.SUSPENDED:
+        return
+    # the registry learnt of the death meanwhile: the case engine's suspension stands
+    if Person.objects.filter(pk=evidence.get("person"), death_date__isnull=False).exists():
         return
     case_resume(actor=actor, case=case, reason=RESUME_REASON.format(reason=reason))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import logging
 import shutil
+import tempfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -93,9 +94,13 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def run_dir(run: MatchRun) -> Path:
-    """The run's files (snapshot, engine work, hits) under MATCHING_DIR/runs/."""
-    return Path(settings.MATCHING_DIR) / "runs" / run.number
+def run_workdir(run: MatchRun) -> Path:
+    """A new folder for one execution of the run (snapshot, engine work, hits) under
+    MATCHING_DIR/runs/: two processes never share one, even with the same run number in two
+    databases (benchmarks)."""
+    runs = Path(settings.MATCHING_DIR) / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{run.number}-", dir=runs))
 
 
 def _run_audit(
@@ -282,20 +287,22 @@ def run_execute(
     message (nothing half-landed: flags of a failed run are not kept). `master`: the Spark
     master URL (default settings.MATCHING_SPARK_MASTER)."""
     run = MatchRun.objects.get(pk=run.pk)
+    work = run_workdir(run)
     try:
         _begin(run)
         _step(run, progress, stage=STAGE_SNAPSHOT, percent=PERCENT_SNAPSHOT)
         snap = snapshot_write(
-            region_code=run.region_code, as_of=run.as_of, out_dir=run_dir(run) / "snapshot"
+            region_code=run.region_code, as_of=run.as_of, out_dir=work / "snapshot"
         )
         _step(run, None, beneficiary_count=snap.beneficiary_count)
         datasets = _dataset_paths(run)
     except _Stopped:
-        return _stopped(run)
+        return _stopped(run, work)
     except MatchingError:
+        _cleanup(work)
         raise
     except Exception as e:
-        return _fail(run, e)
+        return _fail(run, e, work)
     return run_execute_files(
         run,
         beneficiaries=snap.beneficiaries,
@@ -303,6 +310,7 @@ def run_execute(
         datasets=datasets,
         progress=progress,
         master=master,
+        workdir=work,
     )
 
 
@@ -320,32 +328,35 @@ def run_execute_files(
     datasets: dict[str, Path],
     progress: Progress | None = None,
     master: str | None = None,
+    workdir: Path | None = None,
 ) -> MatchRun:
     """The run from its files on: apply the rules on the run's engine to the snapshot
     (`beneficiaries`, `residents`) and `datasets` (kind -> canonical Parquet), land the new
     flags with their evidence, open their reviews and suspensions (flags_land), DONE; FAILED
-    with nothing landed on any error. A QUEUED run is started first."""
+    with nothing landed on any error. A QUEUED run is started first. `workdir`: the folder of
+    this execution (default: a new one), removed at the end."""
+    work = workdir or run_workdir(run)
     try:
         if run.status == RunStatus.QUEUED:
             _begin(run)
         if not run.beneficiary_count:
             _step(run, None, beneficiary_count=_count_rows(beneficiaries))
-        results = _apply(run, beneficiaries, residents, datasets, progress, master)
+        results = _apply(run, beneficiaries, residents, datasets, progress, master, work)
         _step(run, progress, stage=STAGE_LAND, percent=PERCENT_LAND)
         with transaction.atomic():
             _lock_running(run)
-            counts = hits_land(run, results, datasets, workdir=run_dir(run))
+            counts = hits_land(run, results, datasets, workdir=work)
             if progress is not None:
                 progress(STAGE_REVIEWS, PERCENT_REVIEWS)
             flags_land(run)
             _finish(run, counts)
     except _Stopped:
-        return _stopped(run)
+        return _stopped(run, work)
     except Exception as e:
-        return _fail(run, e)
+        return _fail(run, e, work)
     if progress is not None:
         progress(STAGE_DONE, 100)
-    _cleanup(run)
+    _cleanup(work)
     return run
 
 
@@ -375,6 +386,7 @@ def _apply(
     datasets: dict[str, Path],
     progress: Progress | None,
     master: str | None,
+    work: Path,
 ) -> list[Any]:
     from minzheng.matching.apply import apply_rules
 
@@ -386,7 +398,6 @@ def _apply(
         _step(run, progress, stage=str(label)[:60], percent=percent)
 
     options: dict[str, Any] = {"master": master} if run.engine == "spark" and master else {}
-    work = run_dir(run)
     engine = engine_open(run.engine, workdir=work / "engine", **options)
     try:
         return apply_rules(
@@ -448,7 +459,7 @@ def _discard_flags(run: MatchRun) -> int:
     return deleted
 
 
-def _fail(run: MatchRun, error: BaseException) -> MatchRun:
+def _fail(run: MatchRun, error: BaseException, work: Path) -> MatchRun:
     logger.exception("match run %s failed", run.number)
     _discard_flags(run)
     message = RUN_FAILED.format(error=str(error) or type(error).__name__)[:2000]
@@ -460,23 +471,23 @@ def _fail(run: MatchRun, error: BaseException) -> MatchRun:
     run.refresh_from_db()
     if run.status == RunStatus.FAILED and before != RunStatus.FAILED:
         _run_audit(run, None, "matching.run_fail", message, status=[before, RunStatus.FAILED])
-    _cleanup(run)
+    _cleanup(work)
     return run
 
 
-def _stopped(run: MatchRun) -> MatchRun:
+def _stopped(run: MatchRun, work: Path) -> MatchRun:
     _discard_flags(run)
     run.refresh_from_db()
-    _cleanup(run)
+    _cleanup(work)
     return run
 
 
-def _cleanup(run: MatchRun) -> None:
+def _cleanup(work: Path) -> None:
     """The run's own files (snapshot, engine work, hits) are not kept unless
     MATCHING_KEEP_RUN_FILES: the flags hold their evidence."""
     if getattr(settings, "MATCHING_KEEP_RUN_FILES", False):
         return
-    shutil.rmtree(run_dir(run), ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 # --- cancel --------------------------------------------------------------------------------------
