@@ -117,6 +117,24 @@ def test_it_reads_utf8_with_or_without_bom(tmp_path: Path, bom: bytes) -> None:
     assert rows[0]["id_number"] == ID_A
 
 
+def test_it_reads_excels_unicode_text_utf16_tab_separated(tmp_path: Path) -> None:
+    path = tmp_path / "d.txt"
+    text = f"姓名\t身份证号\t死亡日期\r\n张三\t{ID_A}\t2026年11月1日\r\n"
+    path.write_bytes(text.encode("utf-16"))
+    layout = intake.sniff(path, DEATH)
+    assert (layout.encoding, layout.delimiter) == ("utf-16", "\t")
+    _, rows = run(path, tmp_path)
+    assert [(r["row_no"], r["name"], r["death_date"]) for r in rows] == [
+        (2, "张三", datetime.date(2026, 11, 1))
+    ]
+
+
+def test_a_mapping_without_a_required_column_is_not_validated(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "d.csv", ["姓名,身份证号,死亡日期", f"张三,{ID_A},2026-11-01"])
+    with pytest.raises(IntakeError, match="死亡日期"):
+        run(path, tmp_path, mapping={"name": "姓名"})
+
+
 def test_it_reads_tab_separated_and_quoted_values(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "d.txt",

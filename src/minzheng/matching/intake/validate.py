@@ -38,6 +38,7 @@ from minzheng.matching.intake.files import (
     Source,
     prepare_source,
 )
+from minzheng.matching.intake.mapping import mapping_errors
 from minzheng.matching.schemas import ID_VALID, ROW_NO, Column, DatasetSchema
 
 Progress = Callable[[float, str], None]  # (fraction of the import done, stage in Chinese)
@@ -403,6 +404,9 @@ def validate_file(
 ) -> IntakeResult:
     """Check every row of the file under `mapping` and, when no row has an error, write the
     canonical Parquet to `target`. IntakeError when the file cannot be read at all."""
+    problems = mapping_errors(schema, layout.headers, {k: v for k, v in mapping.items() if v})
+    if problems:
+        raise IntakeError(";".join(problems))
     started = time.monotonic()
     stages = [STAGE_READ, STAGE_COUNT, STAGE_REPEATS, STAGE_WRITE]
     if layout.format == XLSX_FORMAT:

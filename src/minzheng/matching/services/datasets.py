@@ -353,6 +353,11 @@ def dataset_validate(
 
     An unexpected failure leaves it FAILED with a Chinese message and no file written.
     `actor` is who asked for it, for the audit trail (None: the system)."""
+    errors = intake.mapping_errors(
+        schema_for(dataset.kind), list(dataset.headers), dict(dataset.column_mapping)
+    )
+    if errors:
+        raise MatchingError({"mapping": errors})
     claimed = ExternalDataset.objects.filter(
         pk=dataset.pk,
         status__in=[DatasetStatus.UPLOADED, DatasetStatus.VALIDATING, DatasetStatus.FAILED],
