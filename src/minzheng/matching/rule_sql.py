@@ -107,10 +107,6 @@ def _any_like(column: str, parts: tuple[str, ...]) -> str:
     return "(" + " OR ".join(_contains(column, p) for p in parts) + ")"
 
 
-def _date(d: datetime.date) -> str:
-    return f"DATE '{d.isoformat()}'"
-
-
 def program_code_sql(column: str) -> str:
     """Our program code for another roll's program text (PROGRAM_PATTERNS); the trimmed text
     itself when nothing matches."""
