@@ -7,9 +7,10 @@ once from the synthetic data of bench/matching_probabilistic.py (m from the know
 u from random pairs; `python bench/matching_probabilistic.py --estimate` prints them again)
 and rounded. A fixed model gives identical weights on DuckDB and on Spark, costs no EM time
 (110 s of 138 s at 500k x 500k), and keeps a rule's threshold meaning the same thing from one
-month to the next. Only the name levels depend on the data: their u is the name's frequency
-among both tables (Splink's term-frequency adjustment), so 王伟 agreeing is worth less than
-欧阳子墨 agreeing.
+month to the next. Only the name levels look at the data: an exact name counts for less when
+it is common among the people (1 in 10,000 or more, as 王秀英 among the elderly) and for more
+when it is rare (below 1 in 100,000) - Splink's term-frequency adjustment in three fixed
+steps, so that weights stay comparable and a tiny table does not make every name common.
 
 The prior is fixed too: one chance in a million that a record and a person taken at random
 are the same person (a county of a million residents). A weight is then the evidence, in bits,
@@ -31,11 +32,21 @@ from typing import Any
 from minzheng.matching.engines.base import Engine
 from minzheng.matching.pinyin import NAME_CHARS, write_char_table
 
-# The match weight that meets the bench's targets (precision >= 0.97, recall >= 0.95 over the
-# records that have a true match); see bench/matching_probabilistic.py.
-DEFAULT_THRESHOLD: float = 2.0
+# The default threshold: weight 3 is posterior odds of 8 to 1 for "same person" against the
+# one-in-a-million prior. On the bench (1,000,000 residents x 1,000,000 records, 10% of them
+# non-residents carrying residents' names) it gives precision 0.9985 and recall 0.964 over
+# the records whose person is a resident; 2 gives 0.998 / 0.972, 4 gives 0.999 / 0.959
+# (`python bench/matching_probabilistic.py --sweep`). The higher of the thresholds that keep
+# recall well above 0.95: most rows of a real delivery are of people not on the list (a
+# county's deaths against its beneficiaries), so precision deserves the margin.
+DEFAULT_THRESHOLD: float = 3.0
 
 PRIOR = 1e-6
+# A name is common when it is at least 1 in 10,000 of the people (王秀英 among a county's
+# elderly), rare below 1 in 100,000; a list is counted as at least FREQUENCY_FLOOR people so
+# that a small one (a test, a village) does not make every name common.
+COMMON, UNCOMMON = 1e-4, 1e-5
+FREQUENCY_FLOOR = 100_000
 CHARS_TABLE = "mz_pinyin_chars"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -72,15 +83,18 @@ def _one_char_differs() -> str:
 # (label, m, u) per non-null level, in order; the SQL is in comparisons() below.
 MODEL: dict[str, list[tuple[str, float, float]]] = {
     "name": [
-        ("exact", 0.82, 4.5e-5),
-        ("pinyin", 0.10, 2.7e-5),
-        ("fuzzy_pinyin", 0.023, 1.3e-5),
-        ("one_char", 0.052, 0.004),
+        ("exact_common", 0.16, 3.7e-5),
+        ("exact_uncommon", 0.265, 1.0e-5),
+        ("exact_rare", 0.395, 1.0e-6),
+        ("pinyin_common", 0.025, 2.1e-5),
+        ("pinyin", 0.079, 5.0e-6),
+        ("fuzzy_pinyin", 0.023, 1.1e-5),
+        ("one_char", 0.052, 0.0041),
         ("else", 0.005, 0.996),
     ],
     "birth_date": [
-        ("exact", 0.93, 6.8e-5),
-        ("one_digit", 0.046, 0.0014),
+        ("exact", 0.93, 7.6e-5),
+        ("one_digit", 0.046, 0.0015),
         ("day_month_swapped", 0.006, 1.1e-5),
         ("within_50_days", 0.019, 0.0027),
         ("two_digits", 0.003, 0.012),
@@ -91,10 +105,10 @@ MODEL: dict[str, list[tuple[str, float, float]]] = {
         ("else", 0.006, 0.5),
     ],
     "region": [
-        ("village", 0.86, 0.0033),
-        ("township", 0.078, 0.045),
-        ("county", 0.059, 0.92),
-        ("else", 0.01, 0.031),
+        ("village", 0.86, 0.0031),
+        ("township", 0.078, 0.044),
+        ("county", 0.059, 0.90),
+        ("else", 0.01, 0.05),
     ],
 }
 
@@ -110,12 +124,19 @@ def comparisons() -> list[Any]:
             built.append(_level(sql, label, m, u, **extra))
         return CustomComparison(built, output_column_name=column)
 
+    # The people's side carries the frequencies; which side that is is Splink's choice.
+    freq = "coalesce(name_freq_l, name_freq_r)"
+    py_freq = "coalesce(name_py_freq_l, name_py_freq_r)"
+
     return [
         levels(
             "name",
             "name_l IS NULL OR name_r IS NULL",
             [
+                (f"name_l = name_r AND {freq} >= {COMMON}", {}),
+                (f"name_l = name_r AND {freq} >= {UNCOMMON}", {}),
                 ("name_l = name_r", {}),
+                (f"name_py_l = name_py_r AND {py_freq} >= {COMMON}", {}),
                 ("name_py_l = name_py_r", {}),
                 ("name_fz_l = name_fz_r", {}),
                 (_one_char_differs(), {}),
@@ -189,11 +210,26 @@ def settings() -> Any:
     )
 
 
-def prepare_sql(source: str, id_column: str) -> str:
+def prepare_sql(source: str, id_column: str, *, people: bool = False) -> str:
     """DuckDB-dialect query over `source` giving the columns the model compares: uid, name
     (without spaces and the middle dot of transliterated names), name_py, name_fz,
     surname_py, given_py, sex, birth_date, dob ('YYYYMMDD'), birth_year, birth_md ('MMDD'),
-    region_code, township (its first 9 digits)."""
+    region_code, township (its first 9 digits), and for `people` the frequency of the name
+    and of its pinyin among them (name_freq, name_py_freq; NULL on the records' side)."""
+    base = _prepared(source, id_column)
+    if not people:
+        return (
+            "SELECT b.*, CAST(NULL AS DOUBLE) AS name_freq, CAST(NULL AS DOUBLE) AS name_py_freq"
+            f" FROM ({base}) b"
+        )
+    size = f"greatest(count(*) OVER (), {FREQUENCY_FLOOR})"
+    return f"""SELECT b.*,
+       CAST(count(*) OVER (PARTITION BY b.name) AS DOUBLE) / {size} AS name_freq,
+       CAST(count(*) OVER (PARTITION BY b.name_py) AS DOUBLE) / {size} AS name_py_freq
+FROM ({base}) b"""
+
+
+def _prepared(source: str, id_column: str) -> str:
     nm = "s.name"
     joins = []
     py_parts: list[str] = []
@@ -285,7 +321,7 @@ def link_persons(engine: Engine, *, records: str, people: str, threshold: float,
     before = _tables(engine)
     register_chars(engine)
     engine.create_table(left, prepare_sql(records, "row_no"))
-    engine.create_table(right, prepare_sql(people, "person_id"))
+    engine.create_table(right, prepare_sql(people, "person_id", people=True))
     db_api = splink_api(engine)
     try:
         frames = [
