@@ -87,8 +87,9 @@ MACROS = [
     "CAST(try_strptime(substr(s, 7, 8), '%Y%m%d') AS DATE)",
     # An ID number as stored: no spaces, upper case (x -> X), no leading apostrophe (Excel's
     # "text" mark); a 15-digit legacy number becomes its 18-digit form.
-    "CREATE OR REPLACE TEMP MACRO mz_id_clean(v) AS "
-    "upper(replace(replace(ltrim(v, ''''), ' ', ''), '\u3000', ''))",
+    "CREATE OR REPLACE TEMP MACRO mz_id_clean(v) AS CASE "
+    "WHEN contains(v, ' ') OR contains(v, '\u3000') OR prefix(v, '''') "
+    "THEN upper(replace(replace(ltrim(v, ''''), ' ', ''), '\u3000', '')) ELSE upper(v) END",
     "CREATE OR REPLACE TEMP MACRO mz_id_18(c) AS CASE "
     "WHEN length(c) = 15 AND regexp_full_match(c, '[0-9]{15}') THEN "
     "substr(c, 1, 6) || '19' || substr(c, 7, 9) "
