@@ -5,11 +5,13 @@ the report — a file with broken rows refused with its problem rows, a clean on
 from __future__ import annotations
 
 import datetime
+from io import BytesIO
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook
 
 from minzheng.matching.models import DatasetStatus, ExternalDataset
 from tests.programs.conftest import at
@@ -85,3 +87,26 @@ def test_a_delivery_with_broken_rows_is_refused_with_its_report(
     assert "不是有效日期" in html and "2026-13-01" in html and "须更正" in html
     response = client.get(reverse("matching:dataset_problems", args=[dataset.pk]))
     assert response.status_code == 200
+
+
+def test_an_excel_delivery_opens_its_mapping_screen(client, personas):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["身份证号", "车主", "号牌号码", "车辆类型", "车辆价值"])
+    sheet.append(["341503194104010012", "赵老汉", "皖N3K721", "小型轿车", 86000])
+    content = BytesIO()
+    book.save(content)
+    client.force_login(personas.county_officer)
+    response = client.post(
+        UPLOAD,
+        {
+            "kind": "vehicle",
+            "source": "裕安区交警大队",
+            "data_date": "2026-10-31",
+            "file": SimpleUploadedFile("机动车登记.xlsx", content.getvalue()),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    html = client.get(response.url).content.decode()
+    assert '<option value="号牌号码" selected>号牌号码(例:皖N3K721)' in html
+    assert '<option value="车主" selected>' in html and "小型轿车" in html
