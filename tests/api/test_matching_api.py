@@ -580,34 +580,51 @@ def test_a_delivery_with_broken_rows_is_refused_with_its_problem_rows(
     assert kept["error"] is False and kept["value"] == "341503"
 
 
-def test_a_parquet_delivery_uploads_with_its_headings_and_guessed_mapping(
+def test_parquet_and_xlsx_deliveries_upload_with_their_headings_and_guessed_mapping(
     personas: Personas, api_for: ApiFor, family: Family
 ) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from openpyxl import Workbook
 
-    table = pa.table(
-        {
-            "身份证号": [family.head.id_number],
-            "姓名": ["张三"],
-            "死亡日期": [datetime.date(2026, 10, 1)],
-        }
+    headings = ["身份证号", "姓名", "死亡日期"]
+    parquet = BytesIO()
+    pq.write_table(
+        pa.table(
+            {
+                "身份证号": [family.head.id_number],
+                "姓名": ["张三"],
+                "死亡日期": [datetime.date(2026, 10, 1)],
+            }
+        ),
+        parquet,
     )
-    upload = BytesIO()
-    pq.write_table(table, upload)
-    upload.seek(0)
-    upload.name = "死亡人员.parquet"
-    data = {"kind": "death", "source": "县公安局", "data_date": "2026-10-31", "file": upload}
-    made = api_for(personas.county_officer).post(DATASETS, data, format="multipart")
-    assert made.status_code == 201, made.json()
-    body = made.json()
-    assert (body["file_format"], body["headers"]) == ("parquet", ["身份证号", "姓名", "死亡日期"])
-    mapping = body["column_mapping"]
-    assert (mapping["id_number"], mapping["death_date"], mapping["place"]) == (
-        "身份证号",
-        "死亡日期",
-        "",
-    )
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2026年10月死亡人员名单"])  # a title row above the headings
+    sheet.append(headings)
+    sheet.append([family.head.id_number, "张三", datetime.date(2026, 10, 1)])
+    xlsx = BytesIO()
+    book.save(xlsx)
+    api = api_for(personas.county_officer)
+    for upload, name, file_format in (
+        (parquet, "死亡人员.parquet", "parquet"),
+        (xlsx, "死亡人员.xlsx", "xlsx"),
+    ):
+        upload.seek(0)
+        upload.name = name
+        data = {"kind": "death", "source": "县公安局", "data_date": "2026-10-31", "file": upload}
+        made = api.post(DATASETS, data, format="multipart")
+        assert made.status_code == 201, made.json()
+        body = made.json()
+        assert (body["file_format"], body["headers"]) == (file_format, headings)
+        mapping = body["column_mapping"]
+        assert (mapping["id_number"], mapping["death_date"], mapping["place"]) == (
+            "身份证号",
+            "死亡日期",
+            "",
+        )
 
 
 def test_an_upload_over_the_limit_is_refused_on_its_file(
