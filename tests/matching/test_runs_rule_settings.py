@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from minzheng.core.models import AuditEvent
 from minzheng.matching.errors import MatchingError
 from minzheng.matching.models import MatchRule
+from minzheng.matching.rules import RULES
 from minzheng.matching.services.rule_settings import rule_settings, rule_update
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_without_rows_the_rules_defaults_hold(regions):
     fuzzy = rule_settings("death_fuzzy", COUNTY)
     assert fuzzy.pk is None
     assert fuzzy.enabled is True
-    assert fuzzy.threshold == Decimal("12")
+    assert fuzzy.threshold == RULES["death_fuzzy"].default_threshold
     assert fuzzy.due_days == 15
 
 
