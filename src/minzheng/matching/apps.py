@@ -21,3 +21,8 @@ class MatchingConfig(AppConfig):
         from minzheng.programs.signals import review_completed
 
         review_completed.connect(on_review_completed, dispatch_uid="matching.on_review_completed")
+
+        from minzheng.matching.demo_receivers import on_demo_loaded
+        from minzheng.registry.signals import demo_loaded
+
+        demo_loaded.connect(on_demo_loaded, dispatch_uid="matching.on_demo_loaded")
