@@ -5,9 +5,11 @@ Splink 5 on whichever engine the run uses.
 The model is fixed, not trained on each run: the m and u probabilities below were estimated
 once from the synthetic data of bench/matching_probabilistic.py (m from the known true pairs,
 u from random pairs; `python bench/matching_probabilistic.py --estimate` prints them again)
-and rounded. A fixed model gives identical weights on DuckDB and on Spark, costs no EM time
-(110 s of 138 s at 500k x 500k), and keeps a rule's threshold meaning the same thing from one
-month to the next. Only the name levels look at the data: an exact name counts for less when
+and rounded; the levels no synthetic mistake reaches (a different name, a birth date two
+digits off or unrelated, a region outside the county) keep a small m set by hand. A fixed
+model gives identical weights on DuckDB and on Spark, costs no EM time (110 s of 138 s at
+500k x 500k), and keeps a rule's threshold meaning the same thing from one month to the
+next. Only the name levels look at the data: an exact name counts for less when
 it is common among the people (1 in 10,000 or more, as 王秀英 among the elderly) and for more
 when it is rare (below 1 in 100,000) - Splink's term-frequency adjustment in three fixed
 steps, so that weights stay comparable and a tiny table does not make every name common.
@@ -50,6 +52,9 @@ FREQUENCY_FLOOR = 100_000
 CHARS_TABLE = "mz_pinyin_chars"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Splink logs every step at INFO; a run draws its own progress.
+logging.getLogger("splink").setLevel(logging.WARNING)
 
 
 def _level(
@@ -362,6 +367,3 @@ SELECT row_no, person_id, match_weight FROM (
 ) ranked
 WHERE rank_in_record = 1
 """
-
-
-logging.getLogger("splink").setLevel(logging.WARNING)
