@@ -71,17 +71,22 @@ def _engine(workdir: Path, people: Path, records: Path):  # type: ignore[no-unty
 
 
 def quality(engine, out: str, threshold: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """Precision and recall of the best matches in `out` at weights >= threshold."""
-    (true_hits, hits, with_truth) = engine.fetch(
+    """Precision and recall of the best matches in `out` at weights >= threshold, and the share
+    of non-residents given someone (what precision becomes when most rows are not on the
+    list)."""
+    (true_hits, hits, nonresident_hits, with_truth, nonresidents) = engine.fetch(
         f"""
         SELECT count(*) FILTER (WHERE m.person_id = r.true_person_id),
                count(m.person_id),
-               (SELECT count(*) FROM bench_records WHERE true_person_id IS NOT NULL)
+               count(*) FILTER (WHERE r.true_person_id IS NULL),
+               (SELECT count(*) FROM bench_records WHERE true_person_id IS NOT NULL),
+               (SELECT count(*) FROM bench_records WHERE true_person_id IS NULL)
         FROM {out} m JOIN bench_records r USING (row_no)
         WHERE m.match_weight >= {threshold}
         """
     )[0]
     return {
+        "nonresident_rate": nonresident_hits / nonresidents if nonresidents else 0.0,
         "precision": true_hits / hits if hits else 1.0,
         "recall": true_hits / with_truth if with_truth else 1.0,
         "hits": hits,
@@ -225,6 +230,15 @@ def main() -> None:
     print(
         f"bench matching_probabilistic_recall: {result['recall']:.4f} "
         f"(over the {result['with_truth']} records whose person is a resident)"
+    )
+    # A delivery where 90% of the rows are people not on the list (deaths of a county against
+    # its beneficiaries): the same rates, nine non-residents per resident.
+    true_hits, with_truth = result["true_hits"], result["with_truth"]
+    wrong = result["hits"] - true_hits - result["nonresident_rate"] * (n - with_truth)
+    false_90 = wrong + result["nonresident_rate"] * 9 * with_truth
+    print(
+        f"# non-residents given a resident: {result['nonresident_rate']:.2%} of them; "
+        f"precision if 90% of the rows were non-residents: {true_hits / (true_hits + false_90):.4f}"
     )
     print(
         f"ratio matching_probabilistic_vs_{TARGET_SECONDS:.0f}s: "
