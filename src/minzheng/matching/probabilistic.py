@@ -46,7 +46,8 @@ DEFAULT_THRESHOLD: float = 3.0
 PRIOR = 1e-6
 # A name is common when it is at least 1 in 10,000 of the people (王秀英 among a county's
 # elderly), rare below 1 in 100,000; a list is counted as at least FREQUENCY_FLOOR people so
-# that a small one (a test, a village) does not make every name common.
+# that a small one (a test, a village) does not make every name common. In a list under
+# 100,000 no name is rare: its exact names count as uncommon, the safe side.
 COMMON, UNCOMMON = 1e-4, 1e-5
 FREQUENCY_FLOOR = 100_000
 CHARS_TABLE = "mz_pinyin_chars"
