@@ -170,7 +170,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "minzheng API",
     "DESCRIPTION": (
         "民政业务平台接口: regions, persons, households, declarations, users; social assistance "
-        "cases and their steps, objections, standards, reviews, tip-offs, relative filings."
+        "cases and their steps, objections, standards, reviews, tip-offs, relative filings; "
+        "payroll runs, bank files and fund accounts; cross-department data matching (信息比对): "
+        "datasets, rules, runs and the flags they raise."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -201,6 +203,12 @@ SPECTACULAR_SETTINGS = {
         {"name": "bank-returns", "description": "银行回盘处理结果"},
         {"name": "bank-templates", "description": "银行文件模板"},
         {"name": "fund-accounts", "description": "资金专户:拨入、支出、余额、对账单"},
+        {"name": "dataset-kinds", "description": "比对数据类别及其字段"},
+        {"name": "match-datasets", "description": "比对数据:上传、字段对应、校验"},
+        {"name": "match-rules", "description": "比对规则及本县设置"},
+        {"name": "match-runs", "description": "比对批次"},
+        {"name": "match-flags", "description": "比对疑点及核实"},
+        {"name": "match-figures", "description": "信息比对统计"},
     ],
 }
 
