@@ -39,8 +39,10 @@ from minzheng.matching.pinyin import NAME_CHARS, write_char_table
 # non-residents carrying residents' names) it gives precision 0.9985 and recall 0.964 over
 # the records whose person is a resident; 2 gives 0.998 / 0.972, 4 gives 0.999 / 0.959
 # (`python bench/matching_probabilistic.py --sweep`). The higher of the thresholds that keep
-# recall well above 0.95: most rows of a real delivery are of people not on the list (a
-# county's deaths against its beneficiaries), so precision deserves the margin.
+# recall well above 0.95: most rows of a real delivery may be of people not on the list (a
+# county's deaths against its beneficiaries), so precision deserves the margin - 0.37% of
+# the non-residents get a namesake born the same day, and with 90% non-residents precision
+# would be 0.966 at a million people (a rule for such a delivery may set 5 or more).
 DEFAULT_THRESHOLD: float = 3.0
 
 PRIOR = 1e-6
