@@ -96,7 +96,7 @@ _RAW_BENEFICIARY_TYPES = {
     "sex": "VARCHAR",
     "birth_date": "DATE",
     "counted": "INTEGER",
-    "is_sole": "INTEGER",
+    "is_applicant": "INTEGER",
     "counted_members": "INTEGER",
     "per_capita_income": "DECIMAL(38,10)",
     "monthly_amount": "DECIMAL(38,10)",
@@ -147,30 +147,20 @@ def _funeral_programs() -> tuple[str, ...]:
     ) or ("tekun",)
 
 
-def _cases_sql() -> str:
-    return (
-        f"SELECT id FROM {_t(Case)} WHERE region_code LIKE %s "
-        f"AND status IN ({_in(tuple(s.value for s in ROLL_STATUSES))})"
-    )
-
-
 def beneficiaries_sql() -> str:
-    """One row per living member of every case on the rolls (params: see _beneficiary_params).
-    is_sole follows programs.services.reviews._is_sole_member: the 特困 applicant, or the only
-    living counted member."""
+    """One row per living member of every case on the rolls (params: see _beneficiary_params),
+    with `is_applicant` for DuckDB to work out is_sole (no sorts or aggregates over the rolls
+    here: hash joins only, streamed out as they come). The declared income is the person's
+    items in the household's newest declaration on the day."""
     case, member, person = _t(Case), _t(CaseMember), _t(Person)
-    declaration, income = _t(Declaration), _t(IncomeItem)
+    declaration, income, household = _t(Declaration), _t(IncomeItem), _t(Household)
     wages, pension = _in(tuple(WAGE_KINDS)), _in(tuple(PENSION_KINDS))
+    statuses = _in(tuple(s.value for s in ROLL_STATUSES))
     return (
-        f"WITH rolls AS ({_cases_sql()}), "
-        f"living AS (SELECT o.case_id, COUNT(*) AS n FROM {member} o "
-        f"JOIN {person} op ON op.id = o.person_id "
-        f"WHERE o.case_id IN (SELECT id FROM rolls) AND o.counted "
-        f"AND (op.death_date IS NULL OR op.death_date > %s) GROUP BY o.case_id), "
-        f"ranked AS (SELECT d.id, d.household_id, ROW_NUMBER() OVER ("
+        f"WITH ranked AS (SELECT d.id, d.household_id, ROW_NUMBER() OVER ("
         f"PARTITION BY d.household_id ORDER BY d.declared_on DESC, d.id DESC) AS rn "
-        f"FROM {declaration} d WHERE d.declared_on <= %s AND d.household_id IN "
-        f"(SELECT household_id FROM {_t(Case)} WHERE id IN (SELECT id FROM rolls))), "
+        f"FROM {declaration} d JOIN {household} h ON h.id = d.household_id "
+        f"WHERE d.declared_on <= %s AND h.region_code LIKE %s), "
         f"incomes AS (SELECT r.household_id, i.person_id, "
         f"SUM(CASE WHEN i.kind IN ({wages}) THEN i.monthly_amount ELSE 0 END) AS wages, "
         f"SUM(CASE WHEN i.kind IN ({pension}) THEN i.monthly_amount ELSE 0 END) AS pension "
@@ -179,22 +169,20 @@ def beneficiaries_sql() -> str:
         f"SELECT c.id, c.number, c.program, c.status, c.household_id, c.region_code, "
         f"p.id, p.id_number, p.name, p.name_pinyin, p.sex, p.birth_date, "
         f"CASE WHEN cm.counted THEN 1 ELSE 0 END, "
-        f"CASE WHEN (c.program IN ({_in(_funeral_programs())}) AND c.applicant_id = p.id) "
-        f"OR (cm.counted AND COALESCE(lc.n, 0) = 1) THEN 1 ELSE 0 END, "
+        f"CASE WHEN c.applicant_id = p.id THEN 1 ELSE 0 END, "
         f"c.counted_members, c.per_capita_income, c.monthly_amount, "
         f"COALESCE(inc.wages, 0), COALESCE(inc.pension, 0) "
         f"FROM {case} c JOIN {member} cm ON cm.case_id = c.id "
         f"JOIN {person} p ON p.id = cm.person_id "
-        f"LEFT JOIN living lc ON lc.case_id = c.id "
         f"LEFT JOIN incomes inc ON inc.household_id = c.household_id AND inc.person_id = p.id "
-        f"WHERE c.id IN (SELECT id FROM rolls) AND (p.death_date IS NULL OR p.death_date > %s) "
-        f"ORDER BY c.id, p.id"
+        f"WHERE c.region_code LIKE %s AND c.status IN ({statuses}) "
+        f"AND (p.death_date IS NULL OR p.death_date > %s)"
     )
 
 
 def _beneficiary_params(prefix: str, as_of: datetime.date) -> list[Any]:
     day = _date(as_of)
-    return [prefix, day, day, day]
+    return [day, prefix, prefix, day]
 
 
 def residents_sql() -> str:
@@ -212,6 +200,15 @@ def residents_sql() -> str:
 
 def _residents_params(prefix: str, as_of: datetime.date) -> list[Any]:
     return [_date(as_of), prefix, prefix]
+
+
+def _is_sole_sql() -> str:
+    """As programs.services.reviews._is_sole_member: the applicant of a program that supports
+    one person (特困), or the case's only living counted member (the rows are the living)."""
+    return (
+        f"(r.program IN ({_in(_funeral_programs())}) AND r.is_applicant = 1) "
+        f"OR (r.counted = 1 AND sum(r.counted) OVER (PARTITION BY r.case_id) = 1)"
+    )
 
 
 # --- from the database to CSV ------------------------------------------------------------------
@@ -284,8 +281,10 @@ def beneficiaries_write(*, region_code: str, as_of: datetime.date, path: Path) -
         money = "CAST({} AS DECIMAL(14,2))"
         picks = []
         for name in BENEFICIARY_COLUMNS:
-            if name in ("counted", "is_sole"):
-                picks.append(f"r.{name} = 1 AS {name}")
+            if name == "counted":
+                picks.append("r.counted = 1 AS counted")
+            elif name == "is_sole":
+                picks.append(f"{_is_sole_sql()} AS is_sole")
             elif (
                 name in ("per_capita_income", "monthly_amount", "declared_wages")
                 or name == "declared_pension"
