@@ -35,7 +35,7 @@ from minzheng.matching.engines.duckdb_engine import _quote, duckdb_connect
 from minzheng.matching.models import FlagStatus, MatchFlag, MatchRun, RuleAction
 from minzheng.matching.rules import RULES, Rule
 from minzheng.matching.services.rule_settings import rule_due_days, rule_settings
-from minzheng.matching.snapshot import _funeral_programs
+from minzheng.matching.snapshot import sole_support_programs
 from minzheng.programs.deadlines import Deadline, first_of_next_month, working_deadline
 from minzheng.programs.models import (
     PAYING_STATUSES,
@@ -422,7 +422,7 @@ def _sole_flags_sql(lock: bool) -> str:
     flag, case, member = _t(MatchFlag), _t(Case), _t(CaseMember)
     person = _t(Person)
     paying = ", ".join(f"'{s}'" for s in PAYING_STATUSES)
-    funeral = ", ".join(f"'{p}'" for p in _funeral_programs())
+    funeral = ", ".join(f"'{p}'" for p in sole_support_programs())
     return (
         f"SELECT f.id, f.case_id, f.summary, c.status, c.region_code, c.monthly_amount "
         f"FROM {flag} f JOIN {case} c ON c.id = f.case_id "

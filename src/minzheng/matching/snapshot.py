@@ -140,7 +140,7 @@ def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-def _funeral_programs() -> tuple[str, ...]:
+def sole_support_programs() -> tuple[str, ...]:
     """Programs that support one person (the applicant) whatever the household: 特困."""
     return tuple(
         code for code, p in POLICIES.items() if code == "tekun" or "funeral_grant" in p.parameters
@@ -206,7 +206,7 @@ def _is_sole_sql() -> str:
     """As programs.services.reviews._is_sole_member: the applicant of a program that supports
     one person (特困), or the case's only living counted member (the rows are the living)."""
     return (
-        f"(r.program IN ({_in(_funeral_programs())}) AND r.is_applicant = 1) "
+        f"(r.program IN ({_in(sole_support_programs())}) AND r.is_applicant = 1) "
         f"OR (r.counted = 1 AND sum(r.counted) OVER (PARTITION BY r.case_id) = 1)"
     )
 
