@@ -170,8 +170,15 @@ def _csv_source(source: Source) -> tuple[str, list[str]]:
     return reader, names
 
 
-def raw_sql(source: Source, mapping: dict[str, str], schema: DatasetSchema) -> str:
-    """row_no and r_<column> for each mapped column (see the module docstring)."""
+def needs_numbering(source: Source) -> bool:
+    """A CSV whose rows are numbered by their order (row_number() OVER ()): DuckDB reads it in
+    order but on one thread, so it is numbered into a work file first and checked from there
+    in parallel. XLSX-made CSVs carry their numbers, Parquet has file_row_number."""
+    return source.layout.format != PARQUET_FORMAT and not source.numbered
+
+
+def source_sql(source: Source, mapping: dict[str, str], schema: DatasetSchema) -> str:
+    """row_no and r_<column> (as read, uncleaned) for each mapped column."""
     layout = source.layout
     mapped = [c for c in schema.columns if mapping.get(c.name)]
     if layout.format == PARQUET_FORMAT:
@@ -192,13 +199,21 @@ def raw_sql(source: Source, mapping: dict[str, str], schema: DatasetSchema) -> s
             if source.numbered
             else f"{layout.header_row} + row_number() OVER ()"
         )
-    select = ", ".join(
-        [f"{row_no} AS row_no"] + [f"{_clean(e)} AS {raw_name(n)}" for n, e in cells.items()]
-    )
+    select = [f"{row_no} AS row_no"] + [f"{e} AS {raw_name(n)}" for n, e in cells.items()]
+    return f"SELECT {', '.join(select)} FROM {reader}"
+
+
+def raw_sql(relation: str, mapping: dict[str, str], schema: DatasetSchema) -> str:
+    """Over source_sql's columns: each cell trimmed and NULL when empty; rows empty in every
+    mapped column left out."""
+    mapped = [c for c in schema.columns if mapping.get(c.name)]
     if not mapped:
-        return f"SELECT {row_no} AS row_no FROM {reader}"
+        return f"SELECT row_no FROM {relation}"
+    select = ", ".join(
+        ["row_no"] + [f"{_clean(raw_name(c.name))} AS {raw_name(c.name)}" for c in mapped]
+    )
     empty = " AND ".join(f"{raw_name(c.name)} IS NULL" for c in mapped)
-    return f"SELECT * FROM (SELECT {select} FROM {reader}) WHERE NOT ({empty})"
+    return f"SELECT * FROM (SELECT {select} FROM {relation}) WHERE NOT ({empty})"
 
 
 def raw_columns(mapping: dict[str, str], schema: DatasetSchema) -> list[str]:

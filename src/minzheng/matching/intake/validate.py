@@ -1,7 +1,9 @@
 """Validating a delivered file and writing its canonical Parquet, streamed through DuckDB.
 
 Stages (each a streaming scan; a transcoded or XLSX-made CSV is written first):
-  1. read    the one pass over the delivered file: each row parsed and checked, into a work
+  0. number  a CSV's rows numbered in file order into a work file (DuckDB numbers rows in
+             order on one thread only: everything after runs in parallel)
+  1. read    the one pass checking every row: each row parsed and checked, into a work
              Parquet file (canonical columns, reason codes, the hash of the raw row)
   2. counts  one aggregate over the work file: rows, errors, invalid ID numbers, the count of
              each reason per column, and the first problem rows (top-N aggregates)
@@ -48,7 +50,8 @@ POLL_SECONDS = 0.5
 
 STAGE_XLSX = "正在读取Excel表格"
 STAGE_TRANSCODE = "正在转换字符编码"
-STAGE_READ = "正在读取并校验数据"
+STAGE_NUMBER = "正在读取数据"
+STAGE_READ = "正在校验数据"
 STAGE_COUNT = "正在统计校验结果"
 STAGE_REPEATS = "正在查找重复行"
 STAGE_WRITE = "正在写入数据文件"
@@ -58,7 +61,8 @@ STAGE_DONE = "校验完成"
 WEIGHTS = {
     STAGE_XLSX: 4.0,
     STAGE_TRANSCODE: 1.0,
-    STAGE_READ: 4.0,
+    STAGE_NUMBER: 1.5,
+    STAGE_READ: 3.0,
     STAGE_COUNT: 0.5,
     STAGE_REPEATS: 0.5,
     STAGE_WRITE: 1.0,
@@ -175,14 +179,31 @@ class _Check:
         self.repeated = False
         self.error_sample: list[dict[str, Any]] = []
         self.id_sample: list[dict[str, Any]] = []
-        con.execute(f"CREATE TEMP VIEW raw AS {S.raw_sql(source, self.mapping, schema)}")
-        con.execute(f"CREATE TEMP VIEW typed AS {S.typed_sql('raw', self.mapping, schema, today)}")
+        self.source = source
+        self.relation = f"({S.source_sql(source, self.mapping, schema)})"
+        if S.needs_numbering(source):
+            self.relation = f"read_parquet({S.quote_literal(workdir / 'numbered.parquet')})"
 
-    # 1. read: the only pass over the delivered file
+    # 0. number: a CSV's rows numbered in file order (one thread), into a work file
+
+    def number(self) -> None:
+        query = S.source_sql(self.source, self.mapping, self.schema)
+        _run(
+            self.con,
+            f"COPY ({query}) TO {S.quote_literal(self.work.with_name('numbered.parquet'))} "
+            "(FORMAT parquet, COMPRESSION zstd)",
+            self.bar,
+        )
+
+    # 1. read: the one pass checking every row
 
     def read(self) -> None:
         """Every row parsed and checked once, into a work file: the canonical columns, the
         reason codes, the raw value of a cell that has one, the hash of the raw row."""
+        raw = S.raw_sql(self.relation, self.mapping, self.schema)
+        self.con.execute(f"CREATE TEMP VIEW raw AS {raw}")
+        typed = S.typed_sql("raw", self.mapping, self.schema, self.today)
+        self.con.execute(f"CREATE TEMP VIEW typed AS {typed}")
         raws = S.raw_columns(self.mapping, self.schema)
         extra = ["has_error", f"hash({', '.join(raws)}) AS row_hash" if raws else "0 AS row_hash"]
         for column in self.mapped:
@@ -411,8 +432,10 @@ def validate_file(
     stages = [STAGE_READ, STAGE_COUNT, STAGE_REPEATS, STAGE_WRITE]
     if layout.format == XLSX_FORMAT:
         stages.insert(0, STAGE_XLSX)
-    elif layout.format == CSV_FORMAT and layout.encoding not in ("utf-8", "utf-8-sig"):
-        stages.insert(0, STAGE_TRANSCODE)
+    elif layout.format == CSV_FORMAT:
+        stages.insert(0, STAGE_NUMBER)
+        if layout.encoding not in ("utf-8", "utf-8-sig"):
+            stages.insert(0, STAGE_TRANSCODE)
     bar = _Bar(stages, progress)
     workdir.mkdir(parents=True, exist_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -433,6 +456,9 @@ def _validate(
     check: _Check, source: Source, target: Path, bar: _Bar, started: float
 ) -> IntakeResult:
     schema = check.schema
+    if S.needs_numbering(source):
+        bar.start(STAGE_NUMBER)
+        check.number()
     bar.start(STAGE_READ)
     check.read()
     bar.start(STAGE_COUNT)
