@@ -161,14 +161,15 @@ def _resume_if_suspended(actor: User, review: Review | None, reason: str) -> Non
     from minzheng.programs.services.reviews import case_resume
     from minzheng.registry.models import Person
 
-    evidence = review.evidence if review is not None else {}
-    if review is None or not (evidence or {}).get("suspended_from"):
+    evidence: dict[str, Any] = (review.evidence or {}) if review is not None else {}
+    if review is None or not evidence.get("suspended_from"):
         return
     case = Case.objects.get(pk=review.case_id)
     if case.status != CaseStatus.SUSPENDED:
         return
     # the registry learnt of the death meanwhile: the case engine's suspension stands
-    if Person.objects.filter(pk=evidence.get("person"), death_date__isnull=False).exists():
+    person_id = int(evidence.get("person") or 0)
+    if Person.objects.filter(pk=person_id, death_date__isnull=False).exists():
         return
     case_resume(actor=actor, case=case, reason=RESUME_REASON.format(reason=reason))
 
