@@ -18,7 +18,7 @@ from minzheng.matching.services.flags import flag_confirm, flag_dismiss
 from minzheng.matching.services.runs import run_execute, run_start
 from minzheng.programs.models import CaseStatus, Review, ReviewKind
 from minzheng.programs.services.benefits import amount_for_month
-from minzheng.programs.services.reviews import review_complete
+from minzheng.programs.services.reviews import review_complete, review_create
 from minzheng.registry.models import Membership
 from tests.matching.support import (
     DEATH_TYPES,
@@ -179,6 +179,27 @@ def test_completing_the_review_on_the_case_page_concludes_the_flag(county, perso
     assert vehicle.outcome == "terminate"
     assert vehicle.outcome_reason == "家庭拥有机动车,不符合条件"
     assert vehicle.worked_by == personas.township_clerk
+
+
+def test_a_termination_through_another_review_concludes_the_flag_too(county, personas):
+    vehicle = flag("vehicle", county.head)
+    other = review_create(
+        actor=personas.township_clerk,
+        case=county.family_case,
+        kind=ReviewKind.TIP_OFF,
+        reason="群众举报家庭经营养殖场",
+    )
+    review_complete(
+        actor=personas.township_clerk,
+        review=other,
+        outcome="terminate",
+        outcome_reason="家庭经营收入超过保障标准",
+    )
+    vehicle.refresh_from_db()
+    assert vehicle.review.status == Review.Status.DONE
+    assert vehicle.status == FlagStatus.CONFIRMED
+    assert vehicle.outcome == "terminate"
+    assert str(other.pk) in vehicle.outcome_reason
 
 
 def test_continuing_on_the_case_page_dismisses_the_flag_and_lifts_the_suspension(county, personas):

@@ -9,7 +9,7 @@ from minzheng.programs.models import Review, ReviewKind
 
 
 def on_review_completed(
-    sender: Any, *, actor: User, review: Review, outcome: str, **kwargs: Any
+    sender: Any, *, actor: User | None, review: Review, outcome: str, **kwargs: Any
 ) -> None:
     """A data-matching review concluded on the case page concludes its flag."""
     if review.kind != ReviewKind.DATA_MATCHING:

@@ -238,7 +238,7 @@ def flag_dismiss(*, actor: User, flag: MatchFlag, reason: str) -> MatchFlag:
     return flag
 
 
-def flag_review_completed(*, actor: User, review: Review, outcome: str) -> MatchFlag | None:
+def flag_review_completed(*, actor: User | None, review: Review, outcome: str) -> MatchFlag | None:
     """A flag's review concluded elsewhere (the case page): the flag follows, confirmed by
     adjust / suspend / terminate, dismissed by continue (lifting the run's suspension). Inside
     review_complete's transaction; a flag already worked is left as it is."""
@@ -258,7 +258,8 @@ def flag_review_completed(*, actor: User, review: Review, outcome: str) -> Match
     if not done:
         return None
     flag.refresh_from_db()
-    if dismissed:
+    # A "continue" comes from a person's review; closings by the system are terminations.
+    if dismissed and actor is not None:
         _resume_if_suspended(actor, review, reason or str(ReviewOutcome.CONTINUE.label))
     action = "matching.flag_dismiss" if dismissed else "matching.flag_confirm"
     _audit(flag, actor, action, reason, outcome=outcome, review=review.pk)

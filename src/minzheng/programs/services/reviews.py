@@ -548,6 +548,7 @@ def _close_other_reviews(case: Case, actor: User | None, review: Review | None) 
     if review is not None:
         others = others.exclude(pk=review.pk)
     label = review.pk if review else "-"
+    closed = list(others)
     others.update(
         status=Review.Status.DONE,
         outcome=ReviewOutcome.TERMINATE,
@@ -555,6 +556,12 @@ def _close_other_reviews(case: Case, actor: User | None, review: Review | None) 
         completed_by=actor,
         completed_at=timezone.now(),
     )
+    # The apps waiting on these reviews (a data-matching flag) hear that they ended too.
+    for other in closed:
+        other.refresh_from_db()
+        review_completed.send(
+            sender=Review, actor=actor, review=other, outcome=ReviewOutcome.TERMINATE
+        )
 
 
 @transaction.atomic
