@@ -128,6 +128,8 @@ def _store(file: IO[bytes] | Path, target: Path, limit: int | None) -> tuple[int
     if limit is not None and (getattr(file, "size", None) or 0) > limit:
         raise too_large
     source = file.open("rb") if isinstance(file, Path) else file
+    if not isinstance(file, Path) and hasattr(file, "seek"):
+        file.seek(0)  # a form may have read it already (checking its type)
     try:
         with target.open("wb") as out:
             while chunk := source.read(1024 * 1024):
