@@ -5,6 +5,7 @@ cannot carry over is a bug in the rule, caught by the two-engine test."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -53,6 +54,8 @@ def spark_session(master: str | None = None, driver_memory: str | None = None) -
     )
     _session = builder.getOrCreate()
     _session.sparkContext.setLogLevel("ERROR")
+    # py4j says goodbye at INFO when the interpreter exits, after the logging streams closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     return _session
 
 
