@@ -14,7 +14,7 @@ from typing import Any
 
 from minzheng.matching import rule_sql
 from minzheng.matching.engines.base import Engine
-from minzheng.matching.rules import Rule, RuleContext
+from minzheng.matching.rules import HIT_COLUMNS, Rule, RuleContext
 from minzheng.matching.schemas import SCHEMAS
 
 Progress = Callable[[str, int, int], None]  # (stage label in Chinese, rules done, rules total)
@@ -34,6 +34,10 @@ class RuleResult:
     hits: int
     seconds: float
     skipped: str = ""  # Chinese reason when the rule did not run (its dataset is missing)
+    # The distinct evidence rows of the hits (the rule's dataset rows, all their columns),
+    # carried out of the rule's own scan on DuckDB (rule_sql.evidence_sql); None: the landing
+    # reads them from the dataset by row_no.
+    evidence_path: Path | None = None
 
 
 def _link_persons(engine: Engine, **kwargs: Any) -> None:
@@ -105,8 +109,30 @@ def apply_rules(
         if prepare is not None:
             prepare(engine, rule, ctx)
         path = out_dir / f"{rule.code}.parquet"
-        hits = engine.write_parquet(rule.sql(ctx), path)
-        results.append(RuleResult(rule.code, path, hits, time.perf_counter() - started))
+        carried = rule_sql.evidence_sql(rule.code, ctx) if engine.name == "duckdb" else None
+        evidence = None
+        if carried is None:
+            hits = engine.write_parquet(rule.sql(ctx), path)
+        else:
+            evidence = out_dir / f"{rule.code}.evidence.parquet"
+            hits = _write_with_evidence(engine, carried, path, evidence)
+        results.append(
+            RuleResult(rule.code, path, hits, time.perf_counter() - started, evidence_path=evidence)
+        )
     if progress is not None:
         progress(STAGE_DONE, total, total)
     return results
+
+
+def _write_with_evidence(engine: Engine, query: str, hits_path: Path, evidence_path: Path) -> int:
+    """The rule's hits (HIT_COLUMNS) and, beside them, their distinct evidence rows, from one
+    run of the rule's query carrying its EVIDENCE (a table of the hits in the engine)."""
+    table = "hits_with_evidence"
+    engine.create_table(table, query)
+    try:
+        columns = ", ".join(HIT_COLUMNS)
+        hits = engine.write_parquet(f"SELECT {columns} FROM {table}", hits_path)
+        engine.write_parquet(f"SELECT DISTINCT {rule_sql.EVIDENCE}.* FROM {table}", evidence_path)
+    finally:
+        engine.fetch(f"DROP TABLE IF EXISTS {table}")
+    return hits

@@ -2,12 +2,14 @@
 flags set going what their rules call for.
 
 Hits -> flags, in DuckDB and one statement to the database: each hit is joined with its
-evidence row (the dataset's Parquet, by row_no); the evidence as JSON, its key (sha256 of rule,
-person and the evidence's content - not the row number or the delivery), the summary from the
-rule's meaning, the due date of the rule; then PostgreSQL COPY into a temporary table and
-INSERT ... SELECT ... ON CONFLICT DO NOTHING (SQLite: chunks of INSERTs, INSERT OR IGNORE), so
-that a flag raised once (open, confirmed or dismissed) is never raised again; it records the
-run that saw it last.
+evidence row by row_no (the rows the rule carried out of its own scan of the dataset when it
+did - matching.apply on DuckDB - else the dataset's Parquet); the evidence as JSON, its key
+(sha256 of rule, person and the evidence's content - not the row number or the delivery), the
+summary from the rule's meaning (a division code as its name), the due date of the rule; then
+PostgreSQL COPY into a temporary table and INSERT ... SELECT ... ON CONFLICT DO NOTHING (a
+first run: COPY straight into the flags; SQLite: chunks of INSERTs, INSERT OR IGNORE), so that
+a flag raised once (open, confirmed or dismissed) is never raised again; it records the run
+that saw it last.
 
 New flags -> suspensions and reviews, set-based: a death of the person a case supports stops
 the payment from next month; SUSPEND and REVIEW flags open a data-matching review each."""
@@ -34,6 +36,7 @@ from django.utils import timezone, translation
 from minzheng.matching.engines.duckdb_engine import _quote, duckdb_connect
 from minzheng.matching.models import FlagStatus, MatchFlag, MatchRun, RuleAction
 from minzheng.matching.rules import RULES, Rule
+from minzheng.matching.schemas import SCHEMAS, ColumnType
 from minzheng.matching.services.rule_settings import rule_due_days, rule_settings
 from minzheng.matching.snapshot import sole_support_programs
 from minzheng.programs.deadlines import Deadline, first_of_next_month, working_deadline
@@ -54,6 +57,7 @@ logger = logging.getLogger("minzheng.matching.services.runs")
 REVIEWABLE_STATUSES = (*PAYING_STATUSES, CaseStatus.SUSPENDED)
 SUSPEND_REASON = "信息比对:{summary}"
 MISSING_VALUE = "—"
+REGION_NAMES = "region_names"  # DuckDB table (code, name) of the codes a summary names
 LANDING_CHUNK = 5000
 
 FLAG_LANDING_COLUMNS = (
@@ -119,10 +123,16 @@ def _program_label_sql(expr: str) -> str:
     return f"CASE {expr} {whens} ELSE {expr} END"
 
 
-def _field_sql(name: str, after: str, columns: dict[str, str]) -> str:
+def _field_sql(
+    name: str, after: str, columns: dict[str, str], regions: frozenset[str] = frozenset()
+) -> str:
     """How a placeholder of a rule's meaning reads: dates 2026年11月3日, amounts with 2
-    places (an age in whole years), text as it is; missing: —."""
-    if name == "figure":
+    places (an age in whole years), a division code as its name (REGION_NAMES; the code when
+    the registry does not know it), text as it is; missing: —."""
+    if name in regions and name in columns:
+        code = f"CAST(d.{name} AS VARCHAR)"
+        expr = f"COALESCE((SELECT r.name FROM {REGION_NAMES} r WHERE r.code = {code}), {code})"
+    elif name == "figure":
         if after.startswith(("周岁", "岁")):
             expr = "CAST(CAST(trunc(h.figure) AS BIGINT) AS VARCHAR)"
         else:
@@ -146,18 +156,75 @@ def _field_sql(name: str, after: str, columns: dict[str, str]) -> str:
 
 def summary_sql(rule: Rule, columns: dict[str, str]) -> str:
     """The rule's meaning formatted with the hit's evidence, as a DuckDB expression over the
-    hit `h` and its evidence row `d` (the format_map of the template, done set-based)."""
+    hit `h` and its evidence row `d` (the format_map of the template, done set-based); its
+    division codes read as names from the DuckDB table REGION_NAMES (region_names_load)."""
     parsed = list(string.Formatter().parse(_meaning(rule)))
+    regions = frozenset(region_fields(rule))
     parts: list[str] = []
     for i, (literal, name, _, _) in enumerate(parsed):
         if literal:
             parts.append(_sql_text(literal))
         if name is not None:
             after = parsed[i + 1][0] if i + 1 < len(parsed) else ""
-            parts.append(_field_sql(name, after, columns))
+            parts.append(_field_sql(name, after, columns, regions))
     if not parts:
         return "''"
     return f"left(concat({', '.join(parts)}), 300)"
+
+
+def region_fields(rule: Rule) -> list[str]:
+    """The placeholders of the rule's meaning that are division codes of its dataset."""
+    schema = SCHEMAS.get(rule.dataset_kind or "")
+    if schema is None:
+        return []
+    named = {n for _, n, _, _ in string.Formatter().parse(_meaning(rule)) if n}
+    return [c.name for c in schema.columns if c.type == ColumnType.REGION and c.name in named]
+
+
+def _region_label(code: str, names: dict[str, str]) -> str | None:
+    """A division as a clerk names it: its county, township and village or community
+    (同心县豫海镇新区村); a province or city by its own name. None when nothing is known."""
+    if len(code) != 12 or not code.isdigit():
+        return names.get(code)
+    if code[6:] == "000000":
+        return names.get(code)
+    chain = dict.fromkeys([code[:6] + "000000", code[:9] + "000", code])
+    known = [names[c] for c in chain if c in names]
+    return "".join(known) if known else None
+
+
+def region_names_load(
+    con: duckdb.DuckDBPyConnection, sources: list[tuple[Path, Path, list[str]]]
+) -> None:
+    """REGION_NAMES (code, name) in DuckDB for the division codes the hits' evidence names
+    (sources: hits file, dataset file, region columns), looked up in the registry's regions
+    in chunks: set-based, one query per LANDING_CHUNK codes."""
+    from minzheng.core.models import Region
+
+    con.execute(f"CREATE OR REPLACE TEMPORARY TABLE {REGION_NAMES} (code VARCHAR, name VARCHAR)")
+    codes: set[str] = set()
+    for hits_path, dataset, fields in sources:
+        for field in fields:
+            found = con.execute(
+                f"SELECT DISTINCT CAST(d.{field} AS VARCHAR) FROM {parquet_source(hits_path)} h "
+                f"JOIN {parquet_source(dataset)} d ON d.row_no = h.row_no "
+                f"WHERE d.{field} IS NOT NULL"
+            ).fetchall()
+            codes.update(str(r[0]) for r in found)
+    if not codes:
+        return
+    wanted = set(codes)
+    for code in codes:
+        if len(code) == 12 and code.isdigit():
+            wanted.update((code[:6] + "000000", code[:9] + "000"))
+    ordered = sorted(wanted)
+    names: dict[str, str] = {}
+    for start in range(0, len(ordered), LANDING_CHUNK):
+        chunk = ordered[start : start + LANDING_CHUNK]
+        names.update(Region.objects.filter(code__in=chunk).values_list("code", "name"))
+    rows = [(code, label) for code in sorted(codes) if (label := _region_label(code, names))]
+    if rows:
+        con.executemany(f"INSERT INTO {REGION_NAMES} VALUES (?, ?)", rows)
 
 
 def _dataset_columns(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
@@ -173,7 +240,8 @@ def _rule_select(
     dataset: Path | None,
     deadline: Deadline,
 ) -> str:
-    """The flag rows of one rule's hits (FLAG_LANDING_COLUMNS), evidence joined by row_no."""
+    """The flag rows of one rule's hits (FLAG_LANDING_COLUMNS), evidence joined by row_no
+    (`dataset`: the dataset's Parquet, or the evidence rows the rule carried out of it)."""
     if dataset is not None:
         columns = _dataset_columns(con, dataset)
         row = [c for c in columns if c != "row_no"]
@@ -234,12 +302,26 @@ def hits_land(
     work.mkdir(parents=True, exist_ok=True)
     con = duckdb_connect(workdir=work)
     try:
-        selects = []
+        sources: list[tuple[Rule, Path, Path | None]] = []
         for result in landing:
             rule = RULES[result.code]
             dataset = datasets.get(rule.dataset_kind) if rule.dataset_kind else None
+            carried = getattr(result, "evidence_path", None)
+            if dataset is not None and carried is not None and Path(carried).exists():
+                dataset = Path(carried)  # the same rows and columns, only the hits' ones
+            sources.append((rule, Path(result.hits_path), dataset))
+        region_names_load(
+            con,
+            [
+                (hits, dataset, fields)
+                for rule, hits, dataset in sources
+                if dataset is not None and (fields := region_fields(rule))
+            ],
+        )
+        selects = []
+        for rule, hits, dataset in sources:
             deadline = deadlines.get(rule.code) or working_deadline(_today(), rule.default_due_days)
-            selects.append(_rule_select(con, run, rule, Path(result.hits_path), dataset, deadline))
+            selects.append(_rule_select(con, run, rule, hits, dataset, deadline))
         with _timed(run, "evidence"):
             con.execute(
                 "CREATE TABLE landing AS SELECT * FROM (" + " UNION ALL ".join(selects) + ") "
@@ -258,10 +340,11 @@ def hits_land(
 
 @contextmanager
 def _timed(run: MatchRun, step: str) -> Iterator[None]:
-    """How long a step of the landing took, in the log (matching.services.runs at INFO)."""
+    """How long a step of the landing took, in the log (matching.services.runs at DEBUG: a
+    clerk's console, as `minzheng demo`'s, shows none of it)."""
     started = time.perf_counter()
     yield
-    logger.info("match run %s: %s %.2f s", run.number, step, time.perf_counter() - started)
+    logger.debug("match run %s: %s %.2f s", run.number, step, time.perf_counter() - started)
 
 
 # The flag columns a landing row does not carry, in the order _copy_flags writes them.

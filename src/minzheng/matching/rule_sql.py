@@ -25,6 +25,7 @@ hit per (case, person, evidence row) unless the rule says otherwise."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -142,8 +143,10 @@ def _money(cents: str) -> str:
     return f"CAST(CAST({cents} AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)) AS DECIMAL(14, 2))"
 
 
-def _hits(code: str, inner: str) -> str:
-    """HIT_COLUMNS with their types over `inner`, which returns them by name."""
+def _hits(code: str, inner: str, *, evidence: bool = False) -> str:
+    """HIT_COLUMNS with their types over `inner`, which returns them by name; with
+    `evidence`, also inner's EVIDENCE column (DuckDB only, see evidence_sql)."""
+    carried = f",\n    hits.{EVIDENCE}" if evidence else ""
     return f"""SELECT
     CAST({_lit(code)} AS VARCHAR) AS rule,
     CAST(person_id AS BIGINT) AS person_id,
@@ -153,7 +156,7 @@ def _hits(code: str, inner: str) -> str:
     CAST(program AS VARCHAR) AS program,
     CAST(row_no AS BIGINT) AS row_no,
     CAST(match_weight AS DOUBLE) AS match_weight,
-    CAST(figure AS DECIMAL(14, 2)) AS figure
+    CAST(figure AS DECIMAL(14, 2)) AS figure{carried}
 FROM ({inner}) AS hits"""
 
 
@@ -167,13 +170,15 @@ CASE_COLUMNS = "b.person_id, b.case_id, b.household_id, b.region_code, b.program
 # --- deaths --------------------------------------------------------------------------------
 
 
-def _died(code: str, kind: str) -> str:
+def _died(code: str, kind: str, *, evidence: bool = False) -> str:
+    carried = f", d AS {EVIDENCE}" if evidence else ""
     return _hits(
         code,
-        f"""SELECT {CASE_COLUMNS}, d.row_no, {NO_WEIGHT}, {NO_FIGURE}
+        f"""SELECT {CASE_COLUMNS}, d.row_no, {NO_WEIGHT}, {NO_FIGURE}{carried}
 FROM ds_{kind} AS d
 JOIN beneficiaries AS b ON b.id_number = d.id_number
 WHERE d.id_valid AND b.counted""",
+        evidence=evidence,
     )
 
 
@@ -183,6 +188,25 @@ def death_id(ctx: RuleContext) -> str:
 
 def cremation_id(ctx: RuleContext) -> str:
     return _died("cremation_id", "cremation")
+
+
+# The evidence row carried out of the rule's own scan, for the landing (DuckDB only: a
+# table alias selected as a struct is DuckDB's). The same query as the rule's, plus the column
+# EVIDENCE = the whole row of the rule's dataset (row_no included) that the hit's row_no
+# names: matching.apply writes the hits (HIT_COLUMNS, as the rule's query gives them) and the
+# distinct evidence rows beside them, and the landing reads those instead of scanning the
+# dataset a second time (50,000,000 death rows: ~2 s of a 5 s rule).
+EVIDENCE = "evidence"
+EVIDENCE_SQL: dict[str, Callable[[RuleContext], str]] = {
+    "death_id": lambda ctx: _died("death_id", "death", evidence=True),
+    "cremation_id": lambda ctx: _died("cremation_id", "cremation", evidence=True),
+}
+
+
+def evidence_sql(code: str, ctx: RuleContext) -> str | None:
+    """The rule's query with its EVIDENCE column, when the rule has one (DuckDB dialect only)."""
+    make = EVIDENCE_SQL.get(code)
+    return make(ctx) if make is not None else None
 
 
 # Tables death_fuzzy prepares before its query (matching.apply): the death rows without a
