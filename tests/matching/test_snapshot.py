@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from minzheng.matching.snapshot import BENEFICIARY_COLUMNS, RESIDENT_COLUMNS, snapshot_write
+from minzheng.programs.models import CaseMember
 from tests.matching.support import AS_OF, COUNTY, county_for
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,15 @@ def test_is_sole_marks_the_only_counted_member_and_the_tekun_person(county, tmp_
     # 特困's income line is the local 低保 standard; it has no asset limits of its own
     assert got[county.tekun.pk]["monthly_standard"] > 0
     assert got[county.tekun.pk]["max_vehicles"] is None
+
+
+def test_a_tekun_case_counts_its_applicant_alone(county, tmp_path):
+    # the case engine lists every member of the household on the case, all counted
+    CaseMember.objects.filter(case=county.tekun_case).update(counted=True)
+    snap = snapshot_write(region_code=COUNTY, as_of=AS_OF, out_dir=tmp_path)
+    got = rows(snap.beneficiaries)
+    assert got[county.tekun.pk]["counted"] is True
+    assert got[county.nephew.pk]["counted"] is False
 
 
 def test_a_grade_2_disabled_member_and_elders_are_on_the_rolls(county, tmp_path):

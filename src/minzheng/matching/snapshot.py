@@ -282,7 +282,12 @@ def beneficiaries_write(*, region_code: str, as_of: datetime.date, path: Path) -
         picks = []
         for name in BENEFICIARY_COLUMNS:
             if name == "counted":
-                picks.append("r.counted = 1 AS counted")
+                # A 特困 case supports its applicant alone, whoever else lives in the household
+                # (the case engine lists every member on the case).
+                picks.append(
+                    f"CASE WHEN r.program IN ({_in(sole_support_programs())}) "
+                    f"THEN r.is_applicant = 1 ELSE r.counted = 1 END AS counted"
+                )
             elif name == "is_sole":
                 picks.append(f"{_is_sole_sql()} AS is_sole")
             elif (
