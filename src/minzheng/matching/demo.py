@@ -44,10 +44,13 @@ from stdnum.cn import ric
 from minzheng.core.idnumbers import make_id_number
 from minzheng.core.models import Role, User
 from minzheng.matching.models import ExternalDataset, FlagStatus, MatchFlag, MatchRun
+from minzheng.programs.demo import DEMO_VILLAGE
 from minzheng.programs.models import Case, CaseMember, CaseStatus
 from minzheng.registry.models import Membership, Person
 
 ALREADY = "已有比对数据,跳过信息比对演示数据"
+# The demo users' township (苏埠镇, the township of programs.demo.DEMO_VILLAGE).
+DEMO_TOWNSHIP_PREFIX = DEMO_VILLAGE[:9]
 NEIGHBOUR_COUNTY = "341522"  # 六安市霍邱县
 NEIGHBOUR_VILLAGES = ("341522100203", "341522104211", "341522107205", "341522111208")
 OUTSIDE_AREAS = ("341502", "341522", "341523", "342401", "340104", "320311")
@@ -226,7 +229,9 @@ def _residents(county: str) -> list[Person]:
 
 
 class Picker:
-    """Picks beneficiaries for the hits: each from a different household while there are."""
+    """Picks beneficiaries for the hits: each from a different household while there are;
+    every other one in the demo township (苏埠镇), so that its clerk (`zhen`) has flags to
+    work too."""
 
     def __init__(self, rng: random.Random, members: list[Member], as_of: datetime.date) -> None:
         self.rng = rng
@@ -234,6 +239,7 @@ class Picker:
         self.as_of = as_of
         self.households: set[int] = set()
         self.persons: set[int] = set()
+        self.picks = 0
 
     def age(self, person: Person) -> int:
         b = person.birth_date
@@ -256,8 +262,12 @@ class Picker:
             and (not programs or m.case.program in programs)
             and (test is None or test(m))
         ]
-        fresh = [m for m in pool if m.case.household_id not in self.households]
-        chosen = self.rng.choice(fresh or pool) if (fresh or pool) else None
+        fresh = [m for m in pool if m.case.household_id not in self.households] or pool
+        self.picks += 1
+        local = [m for m in fresh if m.case.region_code.startswith(DEMO_TOWNSHIP_PREFIX)]
+        if local and self.picks % 2:
+            fresh = local
+        chosen = self.rng.choice(fresh) if fresh else None
         if chosen is not None:
             self.households.add(chosen.case.household_id)
             self.persons.add(chosen.person.pk)
