@@ -374,15 +374,18 @@ def _to_database(con: duckdb.DuckDBPyConnection, run: MatchRun, csv_path: Path) 
     table, then INSERT ... ON CONFLICT DO NOTHING and the UPDATE of last_run."""
     name = "matching_landing"
     if connection.vendor != "postgresql":
+        landed = _landing_count(con)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(_landing_table_sql(name))
             names = [c for c, _ in FLAG_LANDING_COLUMNS]
             marks = ", ".join(["%s"] * len(names))
             insert = f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})"
-            for rows in _landing_chunks(con):
-                cursor.executemany(insert, rows)
-            _insert_flags(cursor, run, name)
+            with _timed(run, "database: landing rows"):
+                for rows in _landing_chunks(con):
+                    cursor.executemany(insert, rows)
+            with _timed(run, "database: flags"):
+                _insert_flags(cursor, run, name, landed)
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
         return
     names = [c for c, _ in (*FLAG_LANDING_COLUMNS, *FLAG_CONSTANT_COLUMNS)]
@@ -407,7 +410,7 @@ def _to_database(con: duckdb.DuckDBPyConnection, run: MatchRun, csv_path: Path) 
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(_landing_table_sql(name))
             _copy_csv(cursor, name, names, csv_path)
-            _insert_flags(cursor, run, name)
+            _insert_flags(cursor, run, name, _landing_count(con))
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
     finally:
         csv_path.unlink(missing_ok=True)
@@ -451,7 +454,13 @@ def _landing_chunks(con: duckdb.DuckDBPyConnection) -> Iterator[list[tuple[Any, 
         yield rows
 
 
-def _insert_flags(cursor: Any, run: MatchRun, name: str) -> None:
+def _landing_count(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT count(*) FROM landing").fetchall()[0][0])
+
+
+def _insert_flags(cursor: Any, run: MatchRun, name: str, landed: int) -> None:
+    """The landing table's (`landed` rows) new flags into the flags; the ones raised before
+    get this run as their last (nothing to look for when every row was new: a first run)."""
     flag = _t(MatchFlag)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     evidence = "l.evidence::jsonb" if connection.vendor == "postgresql" else "l.evidence"
@@ -474,6 +483,8 @@ def _insert_flags(cursor: Any, run: MatchRun, name: str) -> None:
         )
     else:
         cursor.execute(f"INSERT OR IGNORE INTO {flag} ({columns}) {select}", params)
+    if cursor.rowcount == landed:
+        return
     cursor.execute(
         f"UPDATE {flag} SET last_run_id = %s FROM {name} l WHERE {flag}.rule = l.rule "
         f"AND {flag}.person_id = l.person_id AND {flag}.evidence_key = l.evidence_key "
