@@ -204,8 +204,10 @@ class MatchFlag(models.Model):
     no database constraint (as PaymentLine's): flags are written in bulk from the run's
     snapshot of rows that exist, and persons, cases, households, runs and deliveries are never
     deleted; Django still applies PROTECT. Checking every key at commit cost more than the
-    COPY itself (100,000 flags: 1.1 s of 3.2 s). For the same reason no index is kept that
-    another one covers: `rule` leads the unique constraint, `run` the (run, rule) index."""
+    COPY itself (100,000 flags: 1.1 s of 3.2 s). For the same reason no index is kept that no
+    query needs or another one covers: `rule` leads the unique constraint, `run` the (run,
+    rule) index; flags are not looked up by person, case, household, delivery or worker; the
+    review's index is partial (the landing writes flags without one)."""
 
     rule = models.CharField(_("比对规则"), max_length=40)
     action = models.CharField(_("处理方式"), max_length=12, choices=RuleAction.choices)
@@ -228,6 +230,7 @@ class MatchFlag(models.Model):
         "registry.Person",
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("人员"),
     )
@@ -237,6 +240,7 @@ class MatchFlag(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("案件"),
     )
@@ -246,6 +250,7 @@ class MatchFlag(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("家庭"),
     )
@@ -258,6 +263,7 @@ class MatchFlag(models.Model):
         null=True,
         blank=True,
         related_name="flags",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("比对数据"),
     )
@@ -282,12 +288,18 @@ class MatchFlag(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         verbose_name=_("复核任务"),
     )
     outcome = models.CharField(_("处理结果"), max_length=12, blank=True)
     outcome_reason = models.TextField(_("核实情况"), blank=True)
     worked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     worked_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
@@ -305,6 +317,12 @@ class MatchFlag(models.Model):
             models.Index(fields=["run", "rule"], name="matching_flag_run_rule"),
             # a plain index (a db_index on a CharField adds a LIKE twin on PostgreSQL)
             models.Index(fields=["status"], name="matching_flag_status"),
+            # a flag's review is set after the landing: the COPY writes no entry for it
+            models.Index(
+                fields=["review"],
+                condition=Q(review__isnull=False),
+                name="matching_flag_review",
+            ),
         ]
 
     def __str__(self) -> str:
