@@ -37,6 +37,13 @@ def test_the_catalogue_says_what_each_rule_does(client, personas):
     assert edit("vehicle") in client.get(LIST).content.decode()
 
 
+def test_a_placeholder_with_a_unit_is_named_without_it(client, personas):
+    client.force_login(personas.township_clerk)
+    html = client.get(LIST).content.decode()
+    assert "月工资〔月工资〕元" in html
+    assert "(元)〕元" not in html
+
+
 def test_only_rule_editors_edit(client, personas):
     for who in (personas.township_clerk, personas.auditor):
         client.force_login(who)

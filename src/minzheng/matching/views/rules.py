@@ -47,12 +47,14 @@ def threshold_meaning(rule: Rule) -> tuple[str, str]:
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# The unit at the end of a column's label: 月工资(元) is named 月工资 where the text says 元.
+UNIT = re.compile(r"[(（][^()（）]*[)）]$")
 
 
 def meaning_text(rule: Rule) -> str:
     """What a hit means, its placeholders named in Chinese: 已于〔死亡日期〕死亡."""
     schema = SCHEMAS.get(rule.dataset_kind or "")
-    labels = {c.name: str(c.label) for c in schema.columns} if schema else {}
+    labels = {c.name: UNIT.sub("", str(c.label)).rstrip() for c in schema.columns} if schema else {}
     labels |= {"figure": _("计算结果"), "match_weight": _("匹配权重")}
     return PLACEHOLDER.sub(lambda m: f"〔{labels.get(m.group(1), m.group(1))}〕", str(rule.meaning))
 
