@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError
+
+if TYPE_CHECKING:
+    from minzheng.core.models import User
 
 PASSWORD_PROMPT = "密码: "  # noqa: S105 (a prompt)
 PASSWORD_AGAIN_PROMPT = "再次输入密码: "  # noqa: S105
 PASSWORDS_DIFFER = "两次输入的密码不一致"
 PASSWORD_MISSING = "请从标准输入提供密码(一行)"  # noqa: S105
+USER_UNKNOWN = "用户“{username}”不存在或已停用"
 
 
 class MinzhengCommand(BaseCommand):
@@ -34,6 +38,17 @@ class MinzhengCommand(BaseCommand):
                 raise
             self.stderr.write(str(e))
             sys.exit(e.returncode)
+
+    def actor(self, username: str) -> User | None:
+        """The active user a command acts as (`--user`), None when not given (the system)."""
+        from minzheng.core.models import User
+
+        if not username:
+            return None
+        user = User.objects.filter(username=username.strip(), is_active=True).first()
+        if user is None:
+            raise CommandError(USER_UNKNOWN.format(username=username))
+        return user
 
     def read_secret(self, options: dict[str, Any]) -> str:
         """One line from standard input; on a terminal, asked twice without echo."""

@@ -36,7 +36,6 @@ from minzheng.matching.rules import RULES
 from minzheng.matching.schemas import SCHEMAS
 
 DATE_INVALID = "日期格式应为YYYY-MM-DD,例如2026-11-22"
-USER_UNKNOWN = "用户“{username}”不存在或已停用"
 RUN_UNKNOWN = "比对批次“{number}”不存在"
 NO_RUNS = "没有比对批次"
 FILE_MISSING = "文件“{path}”不存在"
@@ -154,14 +153,6 @@ class Command(MinzhengCommand):
             raise CommandError(e.message) from None
         except (PermissionDenied, Http404) as e:
             raise CommandError(str(e)) from None
-
-    def actor(self, username: str) -> User | None:
-        if not username:
-            return None
-        user = User.objects.filter(username=username.strip(), is_active=True).first()
-        if user is None:
-            raise CommandError(USER_UNKNOWN.format(username=username))
-        return user
 
     # --- run ---------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from tqdm import tqdm
 
 from minzheng.core.management.base import MinzhengCommand
-from minzheng.core.models import Region, User
+from minzheng.core.models import Region
 from minzheng.core.regions import RegionCodeError, normalize_code
 from minzheng.payments.models import LineKind, PaymentLine, PayrollRun, RunStatus
 from minzheng.payments.services.errors import PaymentError
@@ -38,7 +38,6 @@ from minzheng.payments.services.payroll import (
 from minzheng.programs.policies import POLICIES, program_label
 
 MONTH_INVALID = "月份格式应为YYYY-MM,例如2026-11"
-USER_UNKNOWN = "用户“{username}”不存在或已停用"
 RUN_UNKNOWN = "发放批次“{number}”不存在"
 NO_RUNS = "没有发放批次"
 NOT_REGENERATED = "该批次状态为“{status}”,明细已不再生成,以下为现有结果"
@@ -114,14 +113,6 @@ class Command(MinzhengCommand):
             raise CommandError(e.message) from None
         except (PermissionDenied, Http404) as e:
             raise CommandError(str(e)) from None
-
-    def actor(self, username: str) -> User | None:
-        if not username:
-            return None
-        user = User.objects.filter(username=username.strip(), is_active=True).first()
-        if user is None:
-            raise CommandError(USER_UNKNOWN.format(username=username))
-        return user
 
     def run(self, options: dict[str, Any]) -> None:
         try:
